@@ -1,0 +1,5 @@
+export * from './names';
+export * from './framing';
+export * from './envelope';
+export * from './queries';
+export * from './workers';

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { TerminalSizeSchema, WorkerInfoSchema, type WorkerInfo } from '../protocol/workers';
+import type { StoredMessageView } from '../protocol/queries';
+
+/**
+ * socket.io events between the dashboard and server/realtime. Payloads from the browser are
+ * validated with these schemas; the server's payloads are typed by them.
+ * Output travels as binary: `worker:output` carries (name, start, Uint8Array).
+ */
+
+export const AttachSchema = z.object({
+  name: z.string(),
+  /** Offset of the next byte the viewer needs (what it already rendered). Omit for a fresh snapshot. */
+  since: z.number().int().min(0).optional(),
+});
+export const DetachSchema = z.object({ name: z.string() });
+/** Viewer acknowledges it has rendered everything before `offset` (sent from xterm's write callback). */
+export const AckSchema = z.object({ name: z.string(), offset: z.number().int().min(0) });
+export const InputSchema = z.object({ name: z.string(), data: z.string() });
+export const ResizeSchema = z.object({ name: z.string(), ...TerminalSizeSchema });
+export const DriveSchema = z.object({ name: z.string() });
+
+export interface SnapshotEvent {
+  name: string;
+  /** Reset the terminal, write `data`, then continue with output from `offset`. */
+  data: string;
+  offset: number;
+  cols: number;
+  rows: number;
+}
+
+export interface DriverEvent {
+  name: string;
+  /** socket id of the driving viewer, or null when nobody drives. */
+  driver: string | null;
+}
+
+export interface AttachResult {
+  ok: boolean;
+  error?: { code: string; message: string };
+  /** 'bytes': the missing bytes follow as worker:output; 'snapshot': a worker:snapshot follows. */
+  mode?: 'bytes' | 'snapshot';
+  driver?: string | null;
+  worker?: WorkerInfo;
+}
+
+export interface ServerToClientEvents {
+  'worker:output': (name: string, start: number, data: Uint8Array) => void;
+  'worker:snapshot': (event: SnapshotEvent) => void;
+  'worker:driver': (event: DriverEvent) => void;
+  'worker:status': (info: WorkerInfo) => void;
+  'worker:exit': (info: WorkerInfo) => void;
+  workers: (workers: WorkerInfo[]) => void;
+  message: (message: StoredMessageView) => void;
+  presence: (event: { name: string; online: boolean; entityType: 'agent' | 'user'; at: number }) => void;
+}
+
+type Reply = (result: { ok: boolean; error?: { code: string; message: string } }) => void;
+export interface ClientToServerEvents {
+  'worker:attach': (payload: z.infer<typeof AttachSchema>, reply: (result: AttachResult) => void) => void;
+  'worker:detach': (payload: z.infer<typeof DetachSchema>) => void;
+  'worker:ack': (payload: z.infer<typeof AckSchema>) => void;
+  'worker:input': (payload: z.infer<typeof InputSchema>, reply?: Reply) => void;
+  'worker:resize': (payload: z.infer<typeof ResizeSchema>, reply?: Reply) => void;
+  'worker:drive': (payload: z.infer<typeof DriveSchema>, reply?: Reply) => void;
+}
+
+export const WorkerListSchema = z.array(WorkerInfoSchema);
