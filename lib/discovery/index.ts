@@ -1,0 +1,3 @@
+export * from './discover';
+export * from './marker';
+export * from './probe';
