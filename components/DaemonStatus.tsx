@@ -1,0 +1,57 @@
+'use client';
+import { formatDuration } from '../lib/client/format';
+import { useStatus } from '../lib/client/queries';
+import { useNow } from '../lib/client/useNow';
+import { useSocketState } from '../lib/client/useSocketState';
+
+function Figure({ label, value, testId }: { label: string; value: string | number; testId: string }) {
+  return (
+    <div className="flex items-baseline gap-1.5">
+      <span className="font-mono text-sm font-semibold tabular-nums text-ink-100" data-testid={testId}>
+        {value}
+      </span>
+      <span className="text-[11px] uppercase tracking-wider text-ink-400">{label}</span>
+    </div>
+  );
+}
+
+/** Live daemon figures from GET /api/status plus the state of the realtime link. */
+export function DaemonStatus() {
+  const status = useStatus();
+  const link = useSocketState();
+  const now = useNow();
+  const data = status.data;
+  // STATUS uptime is in milliseconds (as the v1 clients read it).
+  const uptimeMs = data ? data.uptime + (now - data.fetchedAt) : 0;
+  const live = link.state === 'connected' && !status.isError;
+  const label = status.isError
+    ? status.error.message
+    : link.state === 'connected'
+      ? 'live'
+      : link.state === 'connecting'
+        ? 'connecting…'
+        : `offline${link.error ? `: ${link.error}` : ''}`;
+
+  return (
+    <div className="flex min-w-0 items-center gap-5" data-testid="daemon-status" data-state={live ? 'live' : link.state}>
+      <div className="flex min-w-0 items-center gap-2" title={label}>
+        <span
+          className={`dot-live inline-block h-2 w-2 shrink-0 rounded-full ${live ? 'bg-run text-run/40' : status.isError ? 'bg-dead' : 'bg-attn'}`}
+        />
+        <span className={`truncate text-xs ${live ? 'text-ink-300' : 'text-attn'}`} data-testid="daemon-link">
+          {label}
+        </span>
+      </div>
+      {data && (
+        <div className="hidden items-center gap-5 sm:flex">
+          <Figure label="agents" value={data.agentCount} testId="status-agents" />
+          <Figure label="workers" value={data.workerCount} testId="status-workers" />
+          <Figure label="uptime" value={formatDuration(uptimeMs)} testId="status-uptime" />
+          <span className="hidden font-mono text-[11px] text-ink-500 lg:inline" title={data.socketPath}>
+            v{data.version} · {data.storage.driver}
+          </span>
+        </div>
+      )}
+    </div>
+  );
+}
