@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ApiError, errorResponse, validationError } from './errors';
 import { getRuntime, type RelayRuntime } from '../runtime';
+import { WorkerNameParamSchema } from './schemas';
 
 /** Wrap a route handler body so every thrown error becomes the shared `{error}` answer. */
 export async function handle(work: () => Promise<Response> | Response): Promise<Response> {
@@ -44,3 +45,13 @@ export function liveRuntime(): RelayRuntime {
     throw new ApiError(503, 'UNAVAILABLE', (err as Error).message);
   }
 }
+
+/** The `[name]` segment of a worker route, validated (Next 15+ passes params as a Promise). */
+export async function workerNameParam(context: { params: Promise<{ name: string }> }): Promise<string> {
+  const { name } = await context.params;
+  const parsed = WorkerNameParamSchema.safeParse({ name });
+  if (!parsed.success) throw new ApiError(400, 'INVALID_NAME', `"${name}" is not a valid worker name: use 1-64 letters, digits, ".", "_" or "-", starting with a letter or "_".`, 'name');
+  return parsed.data.name;
+}
+
+export type WorkerRouteContext = { params: Promise<{ name: string }> };

@@ -1,0 +1,15 @@
+import { handle, liveRuntime, readJson, workerNameParam, type WorkerRouteContext } from '../../../../../lib/api/handler';
+import { InputBodySchema } from '../../../../../lib/api/schemas';
+
+export const dynamic = 'force-dynamic';
+export const runtime = 'nodejs';
+
+/** Type into the worker's terminal. The SpawnManager enforces MAX_INPUT_BYTES (413 INPUT_TOO_LARGE). */
+export function POST(request: Request, context: WorkerRouteContext): Promise<Response> {
+  return handle(async () => {
+    const name = await workerNameParam(context);
+    const { data } = await readJson(request, InputBodySchema, 'input');
+    liveRuntime().spawnManager.sendWorkerInput(name, data);
+    return Response.json({ ok: true });
+  });
+}
