@@ -10,7 +10,7 @@ const server = { command: '/usr/bin/node', args: ['/opt/agent-relay/bin/agent-re
 
 let home: string;
 let project: string;
-const env = () => ({ HOME: home }) as NodeJS.ProcessEnv;
+const env = () => ({ HOME: home }) as unknown as NodeJS.ProcessEnv;
 const run = (editors: EditorId[], extra: Partial<Parameters<typeof installMcp>[0]> = {}) =>
   installMcp({ editors, server, home, env: env(), platform: 'linux', projectRoot: project, ...extra });
 
