@@ -37,7 +37,7 @@ async function deadPid(): Promise<number> {
 beforeEach(() => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), 'discovery-')));
   servers = [];
-  env = { AGENT_RELAY_HOME: join(dir, 'home') };
+  env = { NODE_ENV: 'test', AGENT_RELAY_HOME: join(dir, 'home') };
 });
 
 afterEach(async () => {
