@@ -1,0 +1,44 @@
+/**
+ * Terminal output flow control between server/realtime and the dashboard's xterm views, in one place
+ * (after VS Code's FlowControlConstants). docs/decisions/0002-streaming-and-flow-control.md explains them.
+ *
+ * socket.io has no backpressure: a viewer slower than the PTY grows server memory without bound
+ * (measured here: 60 → 690 MB during a 270 MB flood). So every viewer acknowledges what xterm has
+ * rendered, and the server stops sending to a viewer that is too far behind — it never buffers for
+ * it and never pauses the PTY, which other viewers and the agent itself depend on.
+ */
+export const FlowControl = {
+  /**
+   * Unacknowledged bytes after which the server stops sending live output to a viewer. About a
+   * second of a busy agent at xterm's parse speed: enough to hide ack latency, small enough that
+   * 32 viewers cost at most ~16 MiB.
+   */
+  HIGH_WATER_BYTES: 512 * 1024,
+  /**
+   * A stopped viewer resumes once its unacknowledged bytes fall to this. Below HIGH_WATER so one
+   * ack does not flip a viewer between stopped and sending on every frame.
+   */
+  LOW_WATER_BYTES: 128 * 1024,
+  /**
+   * The client acks at least every ACK_BYTES rendered and whenever its write queue drains. Must not
+   * exceed LOW_WATER_BYTES: a stopped viewer holding fewer than ACK_BYTES unacked would otherwise
+   * never ack, and never resume.
+   */
+  ACK_BYTES: 32 * 1024,
+  /**
+   * A viewer further behind than this (on resume or on reattach with `since`) gets a fresh screen
+   * snapshot instead of the bytes: replaying megabytes of history to draw one screen is slower than
+   * the snapshot, and reading them would cost server memory.
+   */
+  MAX_CATCHUP_BYTES: 1024 * 1024,
+  /** Small PTY chunks are coalesced per worker for up to this long into one frame. */
+  COALESCE_MS: 4,
+  /** ...or until this many bytes are pending, whichever comes first. Also the largest catch-up frame. */
+  FRAME_MAX_BYTES: 64 * 1024,
+  /**
+   * Secondary bound: engine.io packets queued on a viewer's transport (socket.conn.writeBuffer)
+   * beyond which nothing more is sent until it drains. Catches a stalled TCP connection whose
+   * client cannot even ack.
+   */
+  MAX_TRANSPORT_PACKETS: 64,
+} as const;

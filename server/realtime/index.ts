@@ -1,0 +1,160 @@
+import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import { Server, type Socket } from 'socket.io';
+import { MAX_INPUT_BYTES, type WorkerInfo } from '../../lib/protocol';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../lib/realtime/events';
+import { FlowControl } from '../../lib/realtime/flow-control';
+import type { RelayRuntime } from '../../lib/runtime';
+import { logger as defaultLogger, type Logger } from '../logger';
+import type { PresenceEvent } from '../router/types';
+import { Drivers } from './drivers';
+import { OutputHub, type ViewerSink } from './output-hub';
+import { registerViewerHandlers } from './viewer-handlers';
+
+/**
+ * socket.io for the dashboard: worker output with offsets and flow control, drive/watch, and the
+ * broadcasts that keep the UI fresh without polling. A thin view over the SpawnManager and router,
+ * like every other surface. Event shapes: lib/realtime/events.ts. Design: docs/decisions/0002.
+ */
+
+export type AuthorizeResult =
+  | { ok: true }
+  | { ok: false; status: number; message: string; code?: string }
+  | { kind: 'allow' }
+  | { kind: 'deny'; status: number; message: string; code?: string };
+
+export interface RealtimeOptions {
+  httpServer: HttpServer;
+  runtime: Pick<RelayRuntime, 'router' | 'spawnManager'>;
+  /**
+   * Host/Origin/token checks on the handshake request (server/security). Called with the request
+   * alone in `allowRequest`, and again with socket.io's `auth.token` when that was what failed (401).
+   */
+  authorize: (req: IncomingMessage, authToken?: string) => AuthorizeResult;
+  /** Optional separate check of `auth.token` (when `authorize` ignores its second argument). */
+  authorizeToken?: (token: string) => boolean;
+  logger?: Logger;
+}
+
+export interface Realtime {
+  io: RelayIo;
+  /** Stops socket.io and detaches from the SpawnManager and router; leaves the HTTP server open. */
+  close(): Promise<void>;
+  /** Per-viewer offsets and coalescing buffer size, for tests and diagnostics. */
+  stats(): { viewers: ReturnType<OutputHub['stats']>; pendingBytes: number };
+}
+
+export type RelayIo = Server<ClientToServerEvents, ServerToClientEvents>;
+export type RelaySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
+/** Socket.io messages from the browser are small (keystrokes, pastes up to MAX_INPUT_BYTES as JSON). */
+const MAX_CLIENT_MESSAGE_BYTES = MAX_INPUT_BYTES * 2 + 16 * 1024;
+
+function normalize(result: AuthorizeResult): { ok: true } | { ok: false; status: number; message: string; code?: string } {
+  if ('kind' in result) return result.kind === 'allow' ? { ok: true } : { ok: false, status: result.status, message: result.message, code: result.code };
+  return result;
+}
+
+export function createRealtime(options: RealtimeOptions): Realtime {
+  const { httpServer, runtime, authorize, authorizeToken } = options;
+  const log = options.logger ?? defaultLogger;
+  const { spawnManager, router } = runtime;
+
+  const io: RelayIo = new Server(httpServer, {
+    path: '/socket.io',
+    serveClient: false,
+    maxHttpBufferSize: MAX_CLIENT_MESSAGE_BYTES,
+    // A missing token (401) is left to the middleware below, which also sees `auth.token`;
+    // a wrong Host or Origin (403) is refused before any engine.io session exists.
+    allowRequest: (req, callback) => {
+      let result;
+      try {
+        result = normalize(authorize(req));
+      } catch (err) {
+        log.error({ err }, 'realtime: authorize threw');
+        callback('authorization failed', false);
+        return;
+      }
+      if (result.ok || result.status === 401) callback(null, true);
+      else callback(result.message, false);
+    },
+  });
+
+  io.use((socket, next) => {
+    const token = typeof socket.handshake.auth?.token === 'string' ? socket.handshake.auth.token : undefined;
+    const result = normalize(authorize(socket.request, token));
+    if (result.ok || (token !== undefined && authorizeToken?.(token))) return next();
+    const error = new Error(result.message) as Error & { data?: unknown };
+    error.data = { code: result.code ?? (result.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN'), status: result.status };
+    next(error);
+  });
+
+  const hub = new OutputHub(spawnManager, log);
+  const drivers = new Drivers(io);
+
+  const onOutput = (name: string, chunk: Buffer, start: number) => hub.onOutput(name, chunk, start);
+  const onStatus = (info: WorkerInfo) => io.emit('worker:status', info);
+  const onExit = (info: WorkerInfo) => {
+    hub.flushWorker(info.name);
+    io.emit('worker:exit', info);
+  };
+  let known = new Set(spawnManager.listWorkers().map((w) => w.name));
+  const onList = (workers: WorkerInfo[]) => {
+    const now = new Set(workers.map((w) => w.name));
+    for (const name of known) {
+      if (!now.has(name)) {
+        hub.dropWorker(name);
+        drivers.forgetWorker(name);
+      }
+    }
+    known = now;
+    io.emit('workers', workers);
+  };
+  const onMessage = (message: Parameters<ServerToClientEvents['message']>[0]) => io.emit('message', message);
+  const onPresence = (event: PresenceEvent) =>
+    io.emit('presence', { name: event.name, online: event.online, entityType: event.entityType, at: event.at });
+
+  spawnManager.on('output', onOutput);
+  spawnManager.on('status', onStatus);
+  spawnManager.on('exit', onExit);
+  spawnManager.on('list', onList);
+  router.on('message', onMessage);
+  router.on('presence', onPresence);
+
+  io.on('connection', (socket: RelaySocket) => {
+    const sink: ViewerSink = {
+      id: socket.id,
+      // engine.io's queue of packets not yet handed to the transport (private in its typings).
+      transportFull: () => (socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer.length > FlowControl.MAX_TRANSPORT_PACKETS,
+      sendOutput: (name, start, data) => socket.emit('worker:output', name, start, data),
+      sendSnapshot: (snapshot) => socket.emit('worker:snapshot', snapshot),
+    };
+    const onDrain = () => hub.drained(socket.id);
+    socket.conn.on('drain', onDrain);
+    registerViewerHandlers({ socket, sink, hub, drivers, spawnManager, log });
+    socket.on('disconnect', () => {
+      socket.conn.off('drain', onDrain);
+      hub.detachAll(socket.id);
+      drivers.leaveAll(socket.id);
+    });
+  });
+
+  return {
+    io,
+    stats: () => ({ viewers: hub.stats(), pendingBytes: hub.pendingBytes() }),
+    async close() {
+      spawnManager.off('output', onOutput);
+      spawnManager.off('status', onStatus);
+      spawnManager.off('exit', onExit);
+      spawnManager.off('list', onList);
+      router.off('message', onMessage);
+      router.off('presence', onPresence);
+      hub.close();
+      io.disconnectSockets(true);
+      // io.close() would also close the HTTP server, which belongs to server/index.ts.
+      await new Promise<void>((resolve) => {
+        io.engine.close();
+        resolve();
+      });
+    },
+  };
+}

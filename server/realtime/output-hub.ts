@@ -1,0 +1,263 @@
+import type { SnapshotEvent } from '../../lib/realtime/events';
+import { FlowControl } from '../../lib/realtime/flow-control';
+import type { Logger } from '../logger';
+import type { SpawnManagerApi } from '../spawn/types';
+
+/**
+ * Fans each worker's output out to its viewers, with per-viewer flow control.
+ *
+ * Every viewer has two offsets: `sent` (the next byte it will get) and `acked` (what xterm has
+ * rendered). Live frames go to a viewer only while `sent - acked` is under the high-water mark and
+ * its transport is not backed up; otherwise it simply stops getting frames and falls behind. Nothing
+ * is buffered for it: once it acks down to the low-water mark, it catches up from the SpawnManager's
+ * retained output (readOutput), or, when it is more than MAX_CATCHUP_BYTES behind, from a fresh
+ * screen snapshot. The PTY is never paused, so one slow tab cannot stall the agent or other viewers,
+ * and server memory per viewer is bounded by the constants, not by how slow the viewer is.
+ */
+
+export interface ViewerSink {
+  /** Unique per connection (the socket id). */
+  readonly id: string;
+  /** True while the connection's transport has too much queued to take more. */
+  transportFull(): boolean;
+  sendOutput(name: string, start: number, data: Uint8Array): void;
+  sendSnapshot(snapshot: SnapshotEvent): void;
+}
+
+interface Viewer {
+  sink: ViewerSink;
+  sent: number;
+  acked: number;
+  /** An async catch-up (read or snapshot) is in flight: live frames skip this viewer meanwhile. */
+  busy: boolean;
+}
+
+interface Stream {
+  name: string;
+  /** End of the output already framed and offered to viewers. */
+  flushedEnd: number;
+  pending: Buffer[];
+  pendingSize: number;
+  timer: NodeJS.Timeout | undefined;
+  viewers: Map<string, Viewer>;
+}
+
+export interface ViewerStats {
+  name: string;
+  viewer: string;
+  sent: number;
+  acked: number;
+  unacked: number;
+  behind: number;
+}
+
+export type AttachMode = 'bytes' | 'snapshot';
+
+export class OutputHub {
+  private readonly streams = new Map<string, Stream>();
+
+  constructor(
+    private readonly spawnManager: SpawnManagerApi,
+    private readonly log: Logger,
+  ) {}
+
+  /** SpawnManager 'output' listener. */
+  onOutput(name: string, chunk: Buffer, start: number): void {
+    const stream = this.streams.get(name);
+    if (!stream || stream.viewers.size === 0) {
+      if (stream) stream.flushedEnd = start + chunk.length;
+      return;
+    }
+    if (stream.pendingSize > 0 && start !== stream.flushedEnd + stream.pendingSize) this.flush(stream);
+    if (stream.pendingSize === 0 && start !== stream.flushedEnd) stream.flushedEnd = start;
+    stream.pending.push(chunk);
+    stream.pendingSize += chunk.length;
+    // Coalescing (as in xterm.js's demo server): a busy agent writes many tiny chunks (a spinner
+    // frame, one line); a socket.io packet and an xterm write per chunk cost far more than the bytes.
+    // Waiting a few ms merges them into one binary frame without a visible delay.
+    if (stream.pendingSize >= FlowControl.FRAME_MAX_BYTES) this.flush(stream);
+    else stream.timer ??= setTimeout(() => this.flush(stream), FlowControl.COALESCE_MS);
+  }
+
+  /** Send what is pending now (before a worker's exit is announced, so output precedes it). */
+  flushWorker(name: string): void {
+    const stream = this.streams.get(name);
+    if (stream) this.flush(stream);
+  }
+
+  /** Forget a removed worker. */
+  dropWorker(name: string): void {
+    const stream = this.streams.get(name);
+    if (!stream) return;
+    if (stream.timer) clearTimeout(stream.timer);
+    this.streams.delete(name);
+  }
+
+  /**
+   * Start streaming `name` to `sink`. With `since` inside what can be replayed, the missing bytes
+   * follow as frames ('bytes'); otherwise a snapshot ('snapshot'). `announce` runs before the first
+   * frame or snapshot is sent (the attach reply), so the client knows whether a reset comes.
+   */
+  async attach(name: string, sink: ViewerSink, since: number | undefined, announce: (mode: AttachMode) => void): Promise<void> {
+    const info = this.spawnManager.getWorker(name);
+    let stream = this.streams.get(name);
+    if (!stream) {
+      stream = { name, flushedEnd: info?.outputBytes ?? 0, pending: [], pendingSize: 0, timer: undefined, viewers: new Map() };
+      this.streams.set(name, stream);
+    }
+    const viewer: Viewer = { sink, sent: 0, acked: 0, busy: true };
+    stream.viewers.set(sink.id, viewer);
+    try {
+      let mode: AttachMode = 'snapshot';
+      if (since !== undefined && since <= stream.flushedEnd && stream.flushedEnd - since <= FlowControl.MAX_CATCHUP_BYTES) {
+        const want = Math.min(stream.flushedEnd - since, FlowControl.FRAME_MAX_BYTES);
+        const slice = want > 0 ? await this.spawnManager.readOutput(name, since, want) : undefined;
+        if (!slice || slice.start === since) {
+          mode = 'bytes';
+          viewer.sent = viewer.acked = since;
+          announce(mode);
+          if (slice && this.alive(stream, viewer)) this.emitBytes(viewer, name, slice.start, slice.data.subarray(0, want));
+        }
+      }
+      if (mode === 'snapshot') {
+        announce(mode);
+        await this.sendSnapshot(stream, viewer);
+      }
+    } finally {
+      viewer.busy = false;
+    }
+    if (this.alive(stream, viewer)) void this.pump(stream, viewer);
+  }
+
+  detach(name: string, sinkId: string): void {
+    this.streams.get(name)?.viewers.delete(sinkId);
+  }
+
+  detachAll(sinkId: string): void {
+    for (const stream of this.streams.values()) stream.viewers.delete(sinkId);
+  }
+
+  isAttached(name: string, sinkId: string): boolean {
+    return this.streams.get(name)?.viewers.has(sinkId) ?? false;
+  }
+
+  /** The viewer has rendered everything before `offset`. */
+  ack(name: string, sinkId: string, offset: number): void {
+    const stream = this.streams.get(name);
+    const viewer = stream?.viewers.get(sinkId);
+    if (!stream || !viewer) return;
+    // Clamped to what was sent: an ack cannot open the window for bytes the viewer never got.
+    viewer.acked = Math.max(viewer.acked, Math.min(offset, viewer.sent));
+    void this.pump(stream, viewer);
+  }
+
+  /** The connection's transport drained: viewers stopped by it may continue. */
+  drained(sinkId: string): void {
+    for (const stream of this.streams.values()) {
+      const viewer = stream.viewers.get(sinkId);
+      if (viewer) void this.pump(stream, viewer);
+    }
+  }
+
+  stats(): ViewerStats[] {
+    const out: ViewerStats[] = [];
+    for (const stream of this.streams.values()) {
+      for (const [id, v] of stream.viewers) {
+        out.push({ name: stream.name, viewer: id, sent: v.sent, acked: v.acked, unacked: v.sent - v.acked, behind: Math.max(0, stream.flushedEnd - v.sent) });
+      }
+    }
+    return out;
+  }
+
+  /** Bytes held in coalescing buffers (bounded by FRAME_MAX_BYTES per worker). */
+  pendingBytes(): number {
+    let total = 0;
+    for (const stream of this.streams.values()) total += stream.pendingSize;
+    return total;
+  }
+
+  close(): void {
+    for (const stream of this.streams.values()) if (stream.timer) clearTimeout(stream.timer);
+    this.streams.clear();
+  }
+
+  private flush(stream: Stream): void {
+    if (stream.timer) clearTimeout(stream.timer);
+    stream.timer = undefined;
+    if (stream.pendingSize === 0) return;
+    const data = stream.pending.length === 1 ? stream.pending[0] : Buffer.concat(stream.pending, stream.pendingSize);
+    const start = stream.flushedEnd;
+    const end = start + data.length;
+    stream.pending = [];
+    stream.pendingSize = 0;
+    stream.flushedEnd = end;
+    for (const viewer of stream.viewers.values()) {
+      if (viewer.busy || viewer.sent >= end) continue;
+      if (viewer.sent < start) {
+        void this.pump(stream, viewer);
+        continue;
+      }
+      if (this.canSendLive(viewer)) this.emitBytes(viewer, stream.name, viewer.sent, data.subarray(viewer.sent - start));
+      // else: the viewer falls behind here; nothing is kept for it (see the class comment).
+    }
+  }
+
+  /** Catch a behind viewer up, from retained bytes or a snapshot, while its window allows. */
+  private async pump(stream: Stream, viewer: Viewer): Promise<void> {
+    if (viewer.busy || viewer.sent >= stream.flushedEnd || !this.canResume(viewer)) return;
+    viewer.busy = true;
+    let snapshotted = false;
+    try {
+      while (this.alive(stream, viewer) && viewer.sent < stream.flushedEnd && this.canSendLive(viewer)) {
+        const gap = stream.flushedEnd - viewer.sent;
+        // One snapshot per catch-up: if the screen itself lags far behind, replay bytes after it.
+        if (gap > FlowControl.MAX_CATCHUP_BYTES && !snapshotted) {
+          await this.sendSnapshot(stream, viewer);
+          snapshotted = true;
+          continue;
+        }
+        const want = Math.min(gap, FlowControl.FRAME_MAX_BYTES);
+        const slice = await this.spawnManager.readOutput(stream.name, viewer.sent, want);
+        if (!this.alive(stream, viewer)) return;
+        if (slice.start > viewer.sent) {
+          if (snapshotted) return;
+          await this.sendSnapshot(stream, viewer);
+          snapshotted = true;
+          continue;
+        }
+        const data = slice.data.subarray(viewer.sent - slice.start, viewer.sent - slice.start + want);
+        if (data.length === 0) return;
+        this.emitBytes(viewer, stream.name, viewer.sent, data);
+      }
+    } catch (err) {
+      this.log.warn({ err, worker: stream.name, viewer: viewer.sink.id }, 'realtime: catch-up failed');
+    } finally {
+      viewer.busy = false;
+    }
+  }
+
+  private async sendSnapshot(stream: Stream, viewer: Viewer): Promise<void> {
+    const snapshot = await this.spawnManager.snapshot(stream.name);
+    if (!this.alive(stream, viewer)) return;
+    viewer.sink.sendSnapshot({ name: stream.name, ...snapshot });
+    // The screen replaces everything before `offset`: the window restarts there.
+    viewer.sent = viewer.acked = snapshot.offset;
+  }
+
+  private emitBytes(viewer: Viewer, name: string, start: number, data: Uint8Array): void {
+    viewer.sink.sendOutput(name, start, data);
+    viewer.sent = start + data.length;
+  }
+
+  private alive(stream: Stream, viewer: Viewer): boolean {
+    return this.streams.get(stream.name) === stream && stream.viewers.get(viewer.sink.id) === viewer;
+  }
+
+  private canSendLive(viewer: Viewer): boolean {
+    return viewer.sent - viewer.acked < FlowControl.HIGH_WATER_BYTES && !viewer.sink.transportFull();
+  }
+
+  private canResume(viewer: Viewer): boolean {
+    return viewer.sent - viewer.acked <= FlowControl.LOW_WATER_BYTES && !viewer.sink.transportFull();
+  }
+}
