@@ -7,6 +7,8 @@ import { readRunningServer } from './running';
 
 export interface DownOptions {
   projectRoot?: string;
+  /** The CLI's `--project` (same as projectRoot). */
+  project?: string;
   /** How long to wait for the server to exit (it releases workers first). Default 15 s. */
   timeoutMs?: number;
   env?: NodeJS.ProcessEnv;
@@ -24,7 +26,7 @@ export interface DownResult {
 const defaultPrint = (line: string, isError: boolean) => (isError ? process.stderr : process.stdout).write(`${line}\n`);
 
 export async function stopRunningServer(options: DownOptions = {}): Promise<DownResult> {
-  const projectRoot = resolve(options.projectRoot ?? resolveProjectRoot(process.cwd(), options.env));
+  const projectRoot = resolve(options.projectRoot ?? options.project ?? resolveProjectRoot(process.cwd(), options.env));
   const running = readRunningServer(projectRoot, options.env);
   if (!running) {
     return { exitCode: 3, message: `No agent-relay server is running for ${projectRoot}. Start one with \`agent-relay up\`.` };
@@ -46,9 +48,10 @@ export async function stopRunningServer(options: DownOptions = {}): Promise<Down
   return { exitCode: 0, pid, message: `Stopped agent-relay (pid ${pid}) for ${projectRoot}.` };
 }
 
-/** The CLI's `down`: prints the report and resolves with the exit code. */
+/** The CLI's `down`: prints the report, sets process.exitCode and resolves with it. */
 export async function runDown(options: DownOptions = {}): Promise<number> {
   const result = await stopRunningServer(options);
   (options.print ?? defaultPrint)(result.message, result.exitCode !== 0);
+  if (!options.print) process.exitCode = result.exitCode;
   return result.exitCode;
 }

@@ -11,6 +11,8 @@ import { AlreadyRunningError } from './running';
 
 export interface UpOptions {
   projectRoot?: string;
+  /** The CLI's `--project` (same as projectRoot). */
+  project?: string;
   port?: number;
   host?: string;
   storage?: 'sqlite' | 'memory';
@@ -18,6 +20,8 @@ export interface UpOptions {
   /** Default true (`--no-open` turns it off). */
   open?: boolean;
   socketPath?: string;
+  /** The CLI's global `--socket` (same as socketPath). */
+  socket?: string;
   maxWorkers?: number;
   /** Run `next build` first when `.next/BUILD_ID` is missing or older than the sources (`npm start`). */
   buildIfStale?: boolean;
@@ -34,13 +38,13 @@ export async function runUp(options: UpOptions = {}): Promise<number> {
       await buildIfStale(REPO_ROOT, { stdio: 'inherit', log: (line) => process.stderr.write(`${line}\n`) });
     }
     const server = await startRelayServer({
-      projectRoot: resolve(options.projectRoot ?? resolveProjectRoot()),
+      projectRoot: resolve(options.projectRoot ?? options.project ?? resolveProjectRoot()),
       port: options.port,
       host: options.host,
       storage: options.storage,
       dev: options.dev,
       open: options.open ?? true,
-      socketPath: options.socketPath,
+      socketPath: options.socketPath ?? options.socket,
       maxWorkers: options.maxWorkers,
       quiet: options.quiet,
     });
@@ -50,6 +54,7 @@ export async function runUp(options: UpOptions = {}): Promise<number> {
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`agent-relay up: ${message}\n`);
     if (!(err instanceof AlreadyRunningError)) logger.debug({ err }, 'start failed');
+    process.exitCode = 1;
     return 1;
   }
 }
