@@ -26,7 +26,7 @@ let servers: Server[];
 
 beforeEach(() => {
   dir = realpathSync(mkdtempSync(join(tmpdir(), 'relay-lifecycle-')));
-  env = { AGENT_RELAY_HOME: join(dir, "home") } as NodeJS.ProcessEnv;
+  env = { ...process.env, AGENT_RELAY_HOME: join(dir, 'home') };
   children = [];
   servers = [];
 });
