@@ -56,7 +56,20 @@ export const EnvelopeSchema = z.looseObject({
   payload_meta: SendMetaSchema.optional(),
   delivery: DeliveryInfoSchema.optional(),
 });
-export type Envelope<P = unknown> = Omit<z.infer<typeof EnvelopeSchema>, 'payload'> & { payload: P };
+// Spelled out: Omit<> over the loose schema's index signature would turn every field into `unknown`.
+export type Envelope<P = unknown> = {
+  v: typeof PROTOCOL_VERSION;
+  type: string;
+  id: string;
+  ts: number;
+  from?: string;
+  to?: string;
+  topic?: string;
+  payload: P;
+  payload_meta?: SendMeta;
+  delivery?: DeliveryInfo;
+  [key: string]: unknown;
+};
 
 export const HelloPayloadSchema = z.looseObject({
   agent: z.string(),

@@ -1,0 +1,357 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MessageStatus, MessagesQuery, SendMeta } from '../../lib/protocol';
+import type { WorkerInfo } from '../../lib/protocol';
+import type { WorkerRecordStore } from './types';
+import { migrate } from './migrations';
+import { WriteQueue } from './write-queue';
+import { logger } from '../logger';
+
+/** A message as the router stores it: one row per SEND (a broadcast is stored once). */
+export interface StoredMessage {
+  id: string;
+  from: string;
+  to: string;
+  body: string;
+  thread?: string;
+  kind: string;
+  data?: Record<string, unknown>;
+  topic?: string;
+  ts: number;
+  status: MessageStatus;
+  isBroadcast: boolean;
+  /** payload_meta of the SEND, kept so a replay carries it verbatim. */
+  meta?: SendMeta;
+}
+
+export interface SessionRecord {
+  sessionId: string;
+  resumeToken: string;
+  agent: string;
+  created: number;
+  lastSeen: number;
+}
+
+export interface AgentRecord {
+  name: string;
+  cli?: string;
+  team?: string;
+  model?: string;
+  parent?: string;
+  entityType: 'agent' | 'user';
+  firstSeen: number;
+  lastSeen: number;
+}
+
+export interface StorageInfo {
+  driver: 'sqlite' | 'memory';
+  persistent: boolean;
+  /** The database file (sqlite only). */
+  path?: string;
+  canRead: boolean;
+  canWrite: boolean;
+}
+
+export interface InboxOptions {
+  limit?: number;
+  unreadOnly?: boolean;
+  from?: string;
+}
+
+/**
+ * Messages, sessions, the agent registry and worker records. Writes are queued and committed in
+ * one transaction per event-loop tick; every read first commits what is queued, so a read always
+ * sees earlier writes.
+ */
+export interface Storage extends WorkerRecordStore {
+  readonly info: StorageInfo;
+  saveMessage(message: StoredMessage): void;
+  /** Moves a message forward only (unread → delivered → acked). */
+  setMessageStatus(id: string, status: MessageStatus): void;
+  getMessage(id: string): StoredMessage | undefined;
+  /** Messages addressed to `to` that still wait for it, oldest first. */
+  pendingMessages(to: string, options?: { includeDelivered?: boolean; limit?: number }): StoredMessage[];
+  queryMessages(query: MessagesQuery): StoredMessage[];
+  /** Direct messages to `agent` and broadcasts from others, newest `limit`, oldest first. */
+  inbox(agent: string, options?: InboxOptions): StoredMessage[];
+  saveSession(session: SessionRecord): void;
+  findSession(resumeToken: string): SessionRecord | undefined;
+  touchSession(sessionId: string, lastSeen: number): void;
+  deleteSession(sessionId: string): void;
+  /** Forget an agent's older sessions (agents hold one live session; users may hold several). */
+  deleteSessionsOf(agent: string, exceptSessionId: string): void;
+  upsertAgent(record: AgentRecord): void;
+  getAgent(name: string): AgentRecord | undefined;
+  listAgents(): AgentRecord[];
+  deleteAgent(name: string): void;
+  /** Commit queued writes now. */
+  flush(): void;
+  close(): void;
+}
+
+export interface OpenStorageOptions {
+  driver: 'sqlite' | 'memory';
+  /** Directory for `relay.db` (sqlite). */
+  dataDir?: string;
+  /** Sessions unseen for this long are pruned at open. Default 7 days. */
+  sessionRetentionMs?: number;
+}
+
+export const DATABASE_FILE = 'relay.db';
+
+export function openStorage(options: OpenStorageOptions): Storage {
+  if (options.driver === 'memory') return new SqliteStorage(new Database(':memory:'), { driver: 'memory', persistent: false, canRead: true, canWrite: true }, options);
+  if (!options.dataDir) throw new Error('openStorage: the sqlite driver needs a dataDir; pass the project data directory (.agent-relay).');
+  const path = join(options.dataDir, DATABASE_FILE);
+  let db: Database.Database | undefined;
+  try {
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 2000');
+    migrate(db, path);
+    // Proves the file is writable now rather than on the first message.
+    db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('opened_at', String(Date.now()));
+    return new SqliteStorage(db, { driver: 'sqlite', persistent: true, path, canRead: true, canWrite: true }, options);
+  } catch (err) {
+    try {
+      db?.close();
+    } catch {
+      // The open failed already; the close error would hide the useful one.
+    }
+    const reason = err instanceof Error ? err.message : String(err);
+    if (reason.includes('newer than this agent-relay')) throw err;
+    throw new Error(
+      `Cannot open the message database at ${path} (${reason}). ` +
+        'If the file is corrupt, move it aside (or delete it) to start with an empty history; ' +
+        'if it is unwritable, fix the permissions of the file and its directory; or run with --storage memory.',
+    );
+  }
+}
+
+interface MessageRow {
+  id: string;
+  from: string;
+  to: string;
+  body: string;
+  thread: string | null;
+  kind: string;
+  data: string | null;
+  topic: string | null;
+  ts: number;
+  status: MessageStatus;
+  is_broadcast: number;
+  meta: string | null;
+}
+
+interface AgentRow {
+  name: string;
+  cli: string | null;
+  team: string | null;
+  model: string | null;
+  parent: string | null;
+  entity_type: 'agent' | 'user';
+  first_seen: number;
+  last_seen: number;
+}
+
+const MESSAGE_COLUMNS = `id, "from", "to", body, thread, kind, data, topic, ts, status, is_broadcast, meta`;
+
+function rowToMessage(row: MessageRow): StoredMessage {
+  const message: StoredMessage = {
+    id: row.id,
+    from: row.from,
+    to: row.to,
+    body: row.body,
+    kind: row.kind,
+    ts: row.ts,
+    status: row.status,
+    isBroadcast: row.is_broadcast === 1,
+  };
+  if (row.thread !== null) message.thread = row.thread;
+  if (row.topic !== null) message.topic = row.topic;
+  if (row.data !== null) message.data = JSON.parse(row.data);
+  if (row.meta !== null) message.meta = JSON.parse(row.meta);
+  return message;
+}
+
+function rowToAgent(row: AgentRow): AgentRecord {
+  const record: AgentRecord = { name: row.name, entityType: row.entity_type, firstSeen: row.first_seen, lastSeen: row.last_seen };
+  if (row.cli !== null) record.cli = row.cli;
+  if (row.team !== null) record.team = row.team;
+  if (row.model !== null) record.model = row.model;
+  if (row.parent !== null) record.parent = row.parent;
+  return record;
+}
+
+class SqliteStorage implements Storage {
+  private readonly queue: WriteQueue;
+  private readonly stmt;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly info: StorageInfo,
+    options: OpenStorageOptions,
+  ) {
+    if (info.driver === 'memory') migrate(db, ':memory:');
+    this.queue = new WriteQueue(db, (err) => {
+      logger.error({ err, path: info.path }, 'storage write failed; messages are still delivered but not persisted');
+      info.canWrite = false;
+    });
+    const s = (sql: string) => db.prepare(sql);
+    this.stmt = {
+      insertMessage: s(`INSERT OR IGNORE INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      delivered: s(`UPDATE messages SET status = 'delivered' WHERE id = ? AND status = 'unread'`),
+      acked: s(`UPDATE messages SET status = 'acked' WHERE id = ? AND status != 'acked'`),
+      unread: s(`UPDATE messages SET status = 'unread' WHERE id = ?`),
+      getMessage: s(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
+      pendingUnread: s(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE "to" = ? AND status = 'unread' ORDER BY seq LIMIT ?`),
+      pendingAll: s(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE "to" = ? AND status != 'acked' ORDER BY seq LIMIT ?`),
+      saveSession: s(`INSERT OR REPLACE INTO sessions (session_id, resume_token, agent, created, last_seen) VALUES (?, ?, ?, ?, ?)`),
+      findSession: s(`SELECT session_id, resume_token, agent, created, last_seen FROM sessions WHERE resume_token = ?`),
+      touchSession: s(`UPDATE sessions SET last_seen = ? WHERE session_id = ?`),
+      deleteSession: s(`DELETE FROM sessions WHERE session_id = ?`),
+      deleteSessionsOf: s(`DELETE FROM sessions WHERE agent = ? AND session_id != ?`),
+      upsertAgent: s(`INSERT INTO agents (name, cli, team, model, parent, entity_type, first_seen, last_seen)
+        VALUES (@name, @cli, @team, @model, @parent, @entityType, @firstSeen, @lastSeen)
+        ON CONFLICT(name) DO UPDATE SET cli = coalesce(excluded.cli, cli), team = coalesce(excluded.team, team),
+          model = coalesce(excluded.model, model), parent = coalesce(excluded.parent, parent),
+          entity_type = excluded.entity_type, last_seen = excluded.last_seen`),
+      getAgent: s(`SELECT * FROM agents WHERE name = ?`),
+      listAgents: s(`SELECT * FROM agents ORDER BY first_seen`),
+      deleteAgent: s(`DELETE FROM agents WHERE name = ?`),
+      saveWorker: s(`INSERT OR REPLACE INTO workers (name, info, updated) VALUES (?, ?, ?)`),
+      loadWorkers: s(`SELECT info FROM workers ORDER BY updated`),
+      deleteWorker: s(`DELETE FROM workers WHERE name = ?`),
+    };
+    const retention = options.sessionRetentionMs ?? 7 * 24 * 3600_000;
+    db.prepare('DELETE FROM sessions WHERE last_seen < ?').run(Date.now() - retention);
+  }
+
+  saveMessage(m: StoredMessage): void {
+    const args = [
+      m.id, m.from, m.to, m.body, m.thread ?? null, m.kind, m.data ? JSON.stringify(m.data) : null, m.topic ?? null,
+      m.ts, m.status, m.isBroadcast ? 1 : 0, m.meta ? JSON.stringify(m.meta) : null,
+    ];
+    this.queue.push(this.stmt.insertMessage, args);
+  }
+
+  setMessageStatus(id: string, status: MessageStatus): void {
+    const stmt = status === 'acked' ? this.stmt.acked : status === 'delivered' ? this.stmt.delivered : this.stmt.unread;
+    this.queue.push(stmt, [id]);
+  }
+
+  getMessage(id: string): StoredMessage | undefined {
+    this.flush();
+    const row = this.stmt.getMessage.get(id) as MessageRow | undefined;
+    return row ? rowToMessage(row) : undefined;
+  }
+
+  pendingMessages(to: string, options: { includeDelivered?: boolean; limit?: number } = {}): StoredMessage[] {
+    this.flush();
+    const stmt = options.includeDelivered ? this.stmt.pendingAll : this.stmt.pendingUnread;
+    return (stmt.all(to, options.limit ?? 10_000) as MessageRow[]).map(rowToMessage);
+  }
+
+  queryMessages(query: MessagesQuery): StoredMessage[] {
+    this.flush();
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.sinceTs !== undefined) (where.push('ts > ?'), args.push(query.sinceTs));
+    if (query.from !== undefined) (where.push('"from" = ?'), args.push(query.from));
+    if (query.to !== undefined) (where.push('"to" = ?'), args.push(query.to));
+    if (query.thread !== undefined) (where.push('thread = ?'), args.push(query.thread));
+    const order = query.order === 'asc' ? 'ASC' : 'DESC';
+    const sql = `SELECT ${MESSAGE_COLUMNS} FROM messages ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY seq ${order} LIMIT ?`;
+    args.push(query.limit ?? 100);
+    return (this.db.prepare(sql).all(...args) as MessageRow[]).map(rowToMessage);
+  }
+
+  inbox(agent: string, options: InboxOptions = {}): StoredMessage[] {
+    this.flush();
+    const where = [`("to" = ? OR (is_broadcast = 1 AND "from" != ?))`];
+    const args: unknown[] = [agent, agent];
+    if (options.unreadOnly) where.push(`status != 'acked'`);
+    if (options.from !== undefined) (where.push('"from" = ?'), args.push(options.from));
+    args.push(options.limit ?? 50);
+    const sql = `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args) as MessageRow[]).map(rowToMessage).reverse();
+  }
+
+  saveSession(r: SessionRecord): void {
+    this.queue.push(this.stmt.saveSession, [r.sessionId, r.resumeToken, r.agent, r.created, r.lastSeen]);
+  }
+
+  findSession(resumeToken: string): SessionRecord | undefined {
+    this.flush();
+    const row = this.stmt.findSession.get(resumeToken) as
+      | { session_id: string; resume_token: string; agent: string; created: number; last_seen: number }
+      | undefined;
+    if (!row) return undefined;
+    return { sessionId: row.session_id, resumeToken: row.resume_token, agent: row.agent, created: row.created, lastSeen: row.last_seen };
+  }
+
+  touchSession(sessionId: string, lastSeen: number): void {
+    this.queue.push(this.stmt.touchSession, [lastSeen, sessionId]);
+  }
+
+  deleteSession(sessionId: string): void {
+    this.queue.push(this.stmt.deleteSession, [sessionId]);
+  }
+
+  deleteSessionsOf(agent: string, exceptSessionId: string): void {
+    this.queue.push(this.stmt.deleteSessionsOf, [agent, exceptSessionId]);
+  }
+
+  upsertAgent(r: AgentRecord): void {
+    this.queue.push(this.stmt.upsertAgent, [
+      {
+        name: r.name, cli: r.cli ?? null, team: r.team ?? null, model: r.model ?? null, parent: r.parent ?? null,
+        entityType: r.entityType, firstSeen: r.firstSeen, lastSeen: r.lastSeen,
+      },
+    ]);
+  }
+
+  getAgent(name: string): AgentRecord | undefined {
+    this.flush();
+    const row = this.stmt.getAgent.get(name) as AgentRow | undefined;
+    return row ? rowToAgent(row) : undefined;
+  }
+
+  listAgents(): AgentRecord[] {
+    this.flush();
+    return (this.stmt.listAgents.all() as AgentRow[]).map(rowToAgent);
+  }
+
+  deleteAgent(name: string): void {
+    this.queue.push(this.stmt.deleteAgent, [name]);
+  }
+
+  saveWorker(info: WorkerInfo): void {
+    this.queue.push(this.stmt.saveWorker, [info.name, JSON.stringify(info), Date.now()]);
+  }
+
+  loadWorkers(): WorkerInfo[] {
+    this.flush();
+    return (this.stmt.loadWorkers.all() as { info: string }[]).map((r) => JSON.parse(r.info) as WorkerInfo);
+  }
+
+  deleteWorker(name: string): void {
+    this.queue.push(this.stmt.deleteWorker, [name]);
+  }
+
+  flush(): void {
+    if (!this.closed) this.queue.flush();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.queue.flush();
+    this.closed = true;
+    this.queue.stop();
+    this.db.close();
+  }
+}
