@@ -1,0 +1,167 @@
+import { execSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem, release } from 'node:os';
+import { parseArgs, USAGE, UsageError, type Section } from './args';
+import { MeasureError, type BenchContext, type Figure, type SectionRunner } from './context';
+import { browserSection } from './sections/browser';
+import { echoSection } from './sections/echo';
+import { routeSection } from './sections/route';
+import { SCALE_MAX_WORKERS, scaleSection } from './sections/scale';
+import { spawnSection } from './sections/spawn';
+import { slowViewerSection, streamSection } from './sections/stream';
+import { ensureBuild, makeTempRoot, removeTempRoot, startServer, type RunningServer } from './server';
+
+/** `npm run bench`: see docs/performance.md and the contract in the spec's benchmarks.md. */
+
+/** Every JSON field of benchmarks.md, so a section that could not measure still shows all its keys. */
+const FIELDS: Record<Section, string[]> = {
+  stream: ['raw_mbps', 'e2e_mbps', 'ratio', 'bytes', 'verified'],
+  slow_viewer: ['rss_growth_mb', 'agent_mbps'],
+  echo: ['p50_ms', 'p99_ms', 'raw_p50_ms', 'raw_p99_ms'],
+  route: ['rtt_p50_ms', 'rtt_p99_ms', 'msgs_per_s', 'lost', 'duplicates', 'raw_rtt_p50_ms'],
+  spawn: ['first_byte_p50_ms', 'first_byte_p99_ms', 'release_p50_ms'],
+  scale: ['workers', 'rss_mb_per_worker', 'idle_cpu_pct', 'echo_p99_under_load_ms'],
+  browser: ['first_paint_ms', 'render_mbps'],
+};
+
+const RUNNERS: Record<Section, SectionRunner> = {
+  stream: streamSection,
+  slow_viewer: slowViewerSection,
+  echo: echoSection,
+  route: routeSection,
+  spawn: spawnSection,
+  scale: scaleSection,
+  browser: browserSection,
+};
+
+function machine(): Record<string, unknown> {
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    /* not a checkout */
+  }
+  return {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    mem_gb: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    kernel: release(),
+    commit,
+  };
+}
+
+function printTable(results: Record<string, Record<string, Figure>>): void {
+  const rows: [string, string][] = [];
+  for (const [section, figures] of Object.entries(results)) {
+    for (const [field, value] of Object.entries(figures)) rows.push([`${section}.${field}`, value === null ? '—' : String(value)]);
+  }
+  const width = Math.max(...rows.map(([k]) => k.length));
+  process.stdout.write('\n' + rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n') + '\n\n');
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(err.message + '\n');
+      return 2;
+    }
+    throw err;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const began = Date.now();
+  const root = makeTempRoot();
+  const log = (m: string): void => void process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(1)}s] ${m}\n`);
+  const notes: string[] = [];
+  let serverPromise: Promise<RunningServer> | undefined;
+  const ctx: BenchContext = {
+    args,
+    root,
+    log,
+    note: (m) => {
+      notes.push(m);
+      log(m);
+    },
+    server: () => {
+      serverPromise ??= (async () => {
+        ensureBuild(log);
+        const nodeFlags = process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean);
+        const s = await startServer(root, { maxWorkers: SCALE_MAX_WORKERS, nodeFlags });
+        log(`production server pid ${s.pid} on ${s.origin}`);
+        return s;
+      })();
+      return serverPromise;
+    },
+  };
+
+  const results: Record<string, Record<string, Figure>> = {};
+  const errors: Record<string, string> = {};
+  const stopAll = async (): Promise<void> => {
+    if (!serverPromise) return;
+    const server = await serverPromise.catch(() => undefined);
+    if (!server) return;
+    const leftovers = await server.stop();
+    if (leftovers.length) ctx.note(`the server left ${leftovers.length} process(es) behind after SIGTERM; the bench killed them: ${leftovers.slice(0, 5).join(', ')}`);
+  };
+  const onSignal = (): void => {
+    void stopAll().finally(() => {
+      if (!args.keep) removeTempRoot(root);
+      process.exit(130);
+    });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    for (const section of args.only) {
+      const t = Date.now();
+      log(`${section}…`);
+      results[section] = {};
+      try {
+        await RUNNERS[section](ctx, results[section]);
+        log(`${section} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        errors[section] = message;
+        log(`${section} could not measure: ${message}${err instanceof MeasureError ? '' : `\n${(err as Error).stack ?? ''}`}`);
+      }
+      // Every field of the contract, in its order; null where it could not be measured.
+      results[section] = Object.fromEntries(FIELDS[section].map((f) => [f, results[section][f] ?? null]));
+    }
+  } finally {
+    await stopAll();
+    if (args.keep) log(`kept ${root}`);
+    else removeTempRoot(root);
+  }
+
+  const report = {
+    ...results,
+    meta: {
+      command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
+      quick: args.quick,
+      date: new Date().toISOString(),
+      duration_s: Math.round((Date.now() - began) / 100) / 10,
+      machine: machine(),
+      notes,
+      errors,
+    },
+  };
+  writeFileSync(args.out, JSON.stringify(report, null, 2) + '\n');
+  printTable(results);
+  log(`wrote ${args.out} in ${report.meta.duration_s} s`);
+  return Object.keys(errors).length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
