@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { attach, connectViewer, drive } from '../relay';
+import { READY_LINE } from './ready';
 
 /**
  * The e2e stream viewer, run as its own process (`node --import tsx`), so the server does not share
@@ -18,8 +19,6 @@ interface Options {
   renderMbps: number;
   timeoutMs: number;
 }
-
-export const READY_LINE = 'ready\r\n';
 
 const opts = JSON.parse(process.argv[2]) as Options;
 const hash = createHash('sha256');
