@@ -1,17 +1,229 @@
 'use client';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { useAgents, useMessages, useWorkers } from '../lib/client/queries';
+import { dropSession, getSession } from '../lib/client/terminalSessions';
+import { useAttentionNotifications } from '../lib/client/useAttentionNotifications';
+import { useKeyboardShortcuts } from '../lib/client/useKeyboardShortcuts';
+import { useMediaQuery } from '../lib/client/useMediaQuery';
+import { isInternalName } from '../lib/protocol/names';
+import type { WorkerInfo } from '../lib/protocol/workers';
+import { Composer } from './Composer';
 import { DaemonStatus } from './DaemonStatus';
+import { KeyBar } from './KeyBar';
+import { MessageTimeline } from './MessageTimeline';
+import { ShortcutHelp } from './ShortcutHelp';
+import { SpawnDialog } from './SpawnDialog';
+import { GRID_SIZES, TerminalGrid, type GridSize } from './TerminalGrid';
+import { WorkerList } from './WorkerList';
 
-/** The whole dashboard: header, worker list, terminals, messages. */
+type PhoneTab = 'workers' | 'terminal' | 'messages';
+
+/** Most recently focused first, then running workers, then exited ones. */
+function orderForGrid(workers: WorkerInfo[], recent: string[]): WorkerInfo[] {
+  const byName = new Map(workers.map((w) => [w.name, w]));
+  const out: WorkerInfo[] = [];
+  for (const n of recent) {
+    const w = byName.get(n);
+    if (w) out.push(w);
+  }
+  const rest = workers.filter((w) => !recent.includes(w.name));
+  out.push(...rest.filter((w) => w.status !== 'exited'), ...rest.filter((w) => w.status === 'exited'));
+  return out;
+}
+
+/** The whole dashboard: header, worker list, terminals, messages; a single column on a phone. */
 export function Dashboard() {
+  const workersQuery = useWorkers();
+  const agentsQuery = useAgents();
+  const messagesQuery = useMessages();
+  const workers = useMemo(() => workersQuery.data ?? [], [workersQuery.data]);
+  const phone = useMediaQuery('(max-width: 767px)');
+  const wide = useMediaQuery('(min-width: 1024px)');
+
+  const [recent, setRecent] = useState<string[]>([]);
+  const [grid, setGrid] = useState<GridSize>(1);
+  const [spawnOpen, setSpawnOpen] = useState(false);
+  const [helpOpen, setHelpOpen] = useState(false);
+  const [tab, setTab] = useState<PhoneTab>('terminal');
+  const [to, setTo] = useState('*');
+  const [thread, setThread] = useState<string | undefined>(undefined);
+  const composerRef = useRef<HTMLTextAreaElement>(null);
+
+  const ordered = useMemo(() => orderForGrid(workers, recent), [workers, recent]);
+  const focused = ordered[0]?.name ?? null;
+  const size: GridSize = phone ? 1 : grid;
+  const visible = ordered.slice(0, size).map((w) => w.name);
+  const workerNames = useMemo(() => new Set(workers.map((w) => w.name)), [workers]);
+  const agentNames = useMemo(() => {
+    const names = new Set<string>([...workers.map((w) => w.name), ...(agentsQuery.data ?? []).map((a) => a.name)]);
+    return [...names].filter((n) => !isInternalName(n) && n !== 'Dashboard').sort();
+  }, [workers, agentsQuery.data]);
+  const notifications = useAttentionNotifications(workers);
+
+  // Terminals of workers that disappeared from the list are disposed.
+  const known = useRef(new Set<string>());
+  useEffect(() => {
+    for (const n of known.current) if (!workerNames.has(n)) dropSession(n);
+    known.current = new Set(workerNames);
+  }, [workerNames]);
+
+  function focus(name: string) {
+    setRecent((r) => [name, ...r.filter((n) => n !== name)].slice(0, 12));
+    if (phone) setTab('terminal');
+  }
+
+  useKeyboardShortcuts({
+    spawn: () => setSpawnOpen(true),
+    focusIndex: (i) => workers[i] && focus(workers[i].name),
+    cycleLayout: () => setGrid((g) => GRID_SIZES[(GRID_SIZES.indexOf(g) + 1) % GRID_SIZES.length]),
+    focusComposer: () => {
+      if (phone) setTab('messages');
+      setTimeout(() => composerRef.current?.focus(), 0);
+    },
+    drive: () => focused && getSession(focused).drive(),
+    focusTerminal: () => focused && getSession(focused).focus(),
+    help: () => setHelpOpen((v) => !v),
+    escape: () => {
+      setSpawnOpen(false);
+      setHelpOpen(false);
+    },
+  });
+
+  const workerList = (
+    <WorkerList workers={workers} focused={focused} visible={visible} onSelect={focus} onSpawn={() => setSpawnOpen(true)} />
+  );
+  const messagesPanel = (
+    <div className="flex h-full min-h-0 flex-col">
+      <div className="flex items-center justify-between px-3 pt-3 pb-1">
+        <h2 className="text-[11px] font-semibold uppercase tracking-[0.14em] text-ink-400">
+          Messages <span className="ml-1 font-mono text-ink-500">{messagesQuery.data?.length ?? 0}</span>
+        </h2>
+      </div>
+      <MessageTimeline
+        messages={messagesQuery.data ?? []}
+        workerNames={workerNames}
+        onOpenAgent={focus}
+        onReply={(name, t) => {
+          setTo(name);
+          setThread(t);
+          composerRef.current?.focus();
+        }}
+      />
+      <Composer
+        ref={composerRef}
+        agents={agentNames}
+        to={to}
+        thread={thread}
+        onToChange={(next, t) => {
+          setTo(next);
+          setThread(t);
+        }}
+      />
+    </div>
+  );
+  const terminals = workersQuery.isError ? (
+    <div className="flex h-full items-center justify-center p-6 text-center text-sm text-dead" role="alert">
+      {workersQuery.error.message}
+    </div>
+  ) : (
+    <TerminalGrid workers={ordered} size={size} focused={focused} onFocus={focus} onSpawn={() => setSpawnOpen(true)} />
+  );
+
   return (
-    <div className="flex h-dvh flex-col">
-      <header className="flex h-12 shrink-0 items-center justify-between gap-4 border-b border-ink-700 bg-ink-900/80 px-4">
+    <div className="flex h-dvh flex-col bg-ink-950 bg-[radial-gradient(ellipse_at_top,rgba(45,212,191,0.06),transparent_60%)]">
+      <header className="flex h-12 shrink-0 items-center gap-4 border-b border-ink-700 bg-ink-900/80 px-4 backdrop-blur">
         <div className="flex items-center gap-2">
-          <span className="font-mono text-sm font-bold tracking-tight text-accent">agent-relay</span>
+          <span className="grid h-6 w-6 place-items-center rounded-md bg-accent/15 font-mono text-xs font-bold text-accent">⇄</span>
+          <span className="font-mono text-sm font-bold tracking-tight text-ink-100">
+            agent<span className="text-accent">-</span>relay
+          </span>
         </div>
-        <DaemonStatus />
+        <div className="ml-auto flex min-w-0 items-center gap-4">
+          <DaemonStatus />
+          {!phone && (
+            <div className="flex items-center rounded-md border border-ink-700 bg-ink-850 p-0.5" role="group" aria-label="Terminal grid">
+              {GRID_SIZES.map((n) => (
+                <button
+                  key={n}
+                  type="button"
+                  onClick={() => setGrid(n)}
+                  className={`h-6 w-6 rounded font-mono text-[11px] ${grid === n ? 'bg-ink-600 text-ink-100' : 'text-ink-400 hover:text-ink-200'}`}
+                  aria-pressed={grid === n}
+                  data-testid={`grid-${n}`}
+                  title={`Show ${n} terminal${n > 1 ? 's' : ''} (l cycles)`}
+                >
+                  {n}
+                </button>
+              ))}
+            </div>
+          )}
+          {notifications.supported && (
+            <button
+              type="button"
+              onClick={() => void notifications.toggle()}
+              className={`text-sm ${notifications.enabled ? 'text-accent' : 'text-ink-500 hover:text-ink-300'}`}
+              title={notifications.enabled ? 'Browser notifications on' : 'Notify me when a worker needs attention'}
+              aria-pressed={notifications.enabled}
+              data-testid="notifications-toggle"
+            >
+              {notifications.enabled ? '🔔' : '🔕'}
+            </button>
+          )}
+          <button
+            type="button"
+            onClick={() => setHelpOpen(true)}
+            className="grid h-6 w-6 place-items-center rounded-md border border-ink-700 font-mono text-xs text-ink-400 hover:text-ink-100"
+            title="Keyboard shortcuts (?)"
+          >
+            ?
+          </button>
+        </div>
       </header>
-      <main className="flex min-h-0 flex-1 items-center justify-center text-sm text-ink-400">Loading workers…</main>
+
+      {phone ? (
+        <>
+          <main className="min-h-0 flex-1 p-1.5">
+            {tab === 'workers' && <div className="h-full rounded-lg border border-ink-700 bg-ink-900/70">{workerList}</div>}
+            {tab === 'terminal' && terminals}
+            {tab === 'messages' && <div className="h-full rounded-lg border border-ink-700 bg-ink-900/70">{messagesPanel}</div>}
+          </main>
+          {tab === 'terminal' && <KeyBar worker={focused} />}
+          <nav className="grid shrink-0 grid-cols-3 border-t border-ink-700 bg-ink-900" aria-label="Sections">
+            {(['workers', 'terminal', 'messages'] as const).map((t) => (
+              <button
+                key={t}
+                type="button"
+                onClick={() => setTab(t)}
+                className={`py-2.5 text-xs capitalize ${tab === t ? 'text-accent' : 'text-ink-400'}`}
+                data-testid={`tab-${t}`}
+              >
+                {t}
+              </button>
+            ))}
+          </nav>
+        </>
+      ) : (
+        <main className="flex min-h-0 flex-1 gap-2 p-2">
+          <aside className="w-64 shrink-0 overflow-hidden rounded-lg border border-ink-700 bg-ink-900/70">{workerList}</aside>
+          <section className="flex min-w-0 flex-1 flex-col gap-2">
+            <div className="min-h-0 flex-1">{terminals}</div>
+            {!wide && <div className="h-72 shrink-0 overflow-hidden rounded-lg border border-ink-700 bg-ink-900/70">{messagesPanel}</div>}
+          </section>
+          {wide && <aside className="w-80 shrink-0 overflow-hidden rounded-lg border border-ink-700 bg-ink-900/70 xl:w-96">{messagesPanel}</aside>}
+        </main>
+      )}
+
+      {spawnOpen && (
+        <SpawnDialog
+          workers={workers}
+          onClose={() => setSpawnOpen(false)}
+          onSpawned={(w) => {
+            setSpawnOpen(false);
+            focus(w.name);
+          }}
+        />
+      )}
+      {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
     </div>
   );
 }

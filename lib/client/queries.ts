@@ -16,7 +16,10 @@ export const queryKeys = {
 };
 
 /** Agent rows as the API returns them; worker fields are joined in when the agent is a worker. */
-export type AgentRow = AgentSummary & { online?: boolean; worker?: WorkerInfo; status?: WorkerInfo['status'] };
+export type AgentRow = AgentSummary & {
+  online?: boolean;
+  worker?: Pick<WorkerInfo, 'status' | 'cli' | 'exitCode' | 'needsAttention' | 'spawnedAt'>;
+};
 
 function listOf<T>(body: unknown, key: string): T[] {
   if (Array.isArray(body)) return body as T[];

@@ -1,0 +1,223 @@
+'use client';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { apiFetch } from '../lib/client/api';
+import { getSession } from '../lib/client/terminalSessions';
+import type { WorkerInfo } from '../lib/protocol/workers';
+import { WorkerStatusBadge } from './WorkerStatusDot';
+
+function useSessionState(name: string) {
+  const session = getSession(name);
+  const state = useSyncExternalStore(
+    (cb) => session.subscribe(cb),
+    () => session.state,
+    () => session.state,
+  );
+  return { session, state };
+}
+
+const BTN =
+  'rounded border border-ink-700 bg-ink-850 px-2 py-0.5 text-[11px] font-medium text-ink-300 transition hover:border-ink-500 hover:text-ink-100 disabled:opacity-40';
+
+/** One worker's terminal: xterm.js view, drive/watch, interrupt, search, release. */
+export function TerminalPane({
+  worker,
+  focused,
+  onFocus,
+}: {
+  worker: WorkerInfo;
+  focused: boolean;
+  onFocus: () => void;
+}) {
+  const name = worker.name;
+  const { session, state } = useSessionState(name);
+  const containerRef = useRef<HTMLDivElement>(null);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const [searchOpen, setSearchOpen] = useState(false);
+  const [query, setQuery] = useState('');
+  const [releasing, setReleasing] = useState<null | 'graceful' | 'force'>(null);
+  const [releaseError, setReleaseError] = useState<string | null>(null);
+  const exited = worker.status === 'exited';
+
+  useEffect(() => {
+    const container = containerRef.current;
+    if (!container) return;
+    let cancelled = false;
+    void session.mount(container).then(() => {
+      if (cancelled) return;
+      session.term?.attachCustomKeyEventHandler((e) => {
+        if (e.type === 'keydown' && e.ctrlKey && e.shiftKey && (e.key === 'F' || e.key === 'f')) {
+          setSearchOpen(true);
+          setTimeout(() => searchRef.current?.focus(), 0);
+          return false;
+        }
+        return true;
+      });
+    });
+    return () => {
+      cancelled = true;
+      session.unmount();
+    };
+  }, [session]);
+
+  useEffect(() => {
+    if (!state.driving) session.setWorkerSize(worker.cols, worker.rows);
+  }, [session, state.driving, worker.cols, worker.rows]);
+
+  useEffect(() => {
+    if (focused) session.focus();
+  }, [focused, session, state.attached]);
+
+  async function release(force: boolean) {
+    setReleasing(force ? 'force' : 'graceful');
+    setReleaseError(null);
+    try {
+      await apiFetch(`/api/workers/${encodeURIComponent(name)}${force ? '?force=1' : ''}`, { method: 'DELETE' });
+    } catch (err) {
+      setReleaseError((err as Error).message);
+    } finally {
+      setReleasing(null);
+    }
+  }
+
+  function search(direction: 'next' | 'prev') {
+    if (!query) return;
+    if (direction === 'next') session.findNext(query);
+    else session.findPrevious(query);
+  }
+
+  return (
+    <section
+      className={`flex min-h-0 min-w-0 flex-col overflow-hidden rounded-lg border bg-[#0a0d12] shadow-xl shadow-black/30 transition ${
+        focused ? 'border-accent/50 ring-1 ring-accent/20' : 'border-ink-700'
+      }`}
+      onMouseDown={onFocus}
+      data-testid={`terminal-${name}`}
+      data-driving={state.driving ? 'true' : 'false'}
+      aria-label={`Terminal of ${name}`}
+    >
+      <header className="flex shrink-0 flex-wrap items-center gap-2 border-b border-ink-700/80 bg-ink-900 px-2.5 py-1.5">
+        <span className="flex gap-1" aria-hidden>
+          <span className="h-2.5 w-2.5 rounded-full bg-ink-600" />
+          <span className="h-2.5 w-2.5 rounded-full bg-ink-600" />
+          <span className="h-2.5 w-2.5 rounded-full bg-ink-600" />
+        </span>
+        <span className="font-mono text-[13px] font-semibold text-ink-100">{name}</span>
+        <span className="rounded bg-ink-700/70 px-1 font-mono text-[10px] text-ink-300">{worker.cli}</span>
+        <WorkerStatusBadge worker={worker} testId={`terminal-status-${name}`} />
+        <span className="hidden font-mono text-[10px] text-ink-500 md:inline" data-testid={`terminal-size-${name}`}>
+          {worker.cols}×{worker.rows}
+        </span>
+        <div className="ml-auto flex items-center gap-1">
+          {!exited && (
+            <button
+              type="button"
+              className={`${BTN} ${state.driving ? '!border-accent/50 !text-accent' : ''}`}
+              onClick={() => session.drive()}
+              disabled={state.driving}
+              data-testid={`drive-${name}`}
+              title={state.driving ? 'You drive this terminal: your keys and size go to the worker' : 'Take control of this terminal'}
+            >
+              {state.driving ? '● Driving' : 'Take control'}
+            </button>
+          )}
+          {!exited && (
+            <button
+              type="button"
+              className={BTN}
+              onClick={() => session.sendInput('\x03')}
+              disabled={!state.driving}
+              data-testid={`interrupt-${name}`}
+              title="Send Ctrl-C"
+            >
+              ^C
+            </button>
+          )}
+          <button
+            type="button"
+            className={BTN}
+            onClick={() => {
+              setSearchOpen((v) => !v);
+              setTimeout(() => searchRef.current?.focus(), 0);
+            }}
+            title="Search (Ctrl+Shift+F)"
+            aria-label="Search terminal"
+          >
+            ⌕
+          </button>
+          {!exited && (
+            <>
+              <button
+                type="button"
+                className={`${BTN} hover:!border-dead/60 hover:!text-dead`}
+                onClick={() => void release(false)}
+                disabled={releasing !== null}
+                data-testid={`release-${name}`}
+              >
+                {releasing === 'graceful' ? 'Releasing…' : 'Release'}
+              </button>
+              <button
+                type="button"
+                className={`${BTN} hover:!border-dead/60 hover:!text-dead`}
+                onClick={() => void release(true)}
+                disabled={releasing === 'force'}
+                data-testid={`force-release-${name}`}
+                title="SIGKILL now"
+              >
+                Kill
+              </button>
+            </>
+          )}
+        </div>
+      </header>
+      {searchOpen && (
+        <div className="flex shrink-0 items-center gap-1.5 border-b border-ink-700/80 bg-ink-850 px-2.5 py-1">
+          <input
+            ref={searchRef}
+            value={query}
+            onChange={(e) => {
+              setQuery(e.target.value);
+              if (e.target.value) session.findNext(e.target.value);
+              else session.clearSearch();
+            }}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') search(e.shiftKey ? 'prev' : 'next');
+              if (e.key === 'Escape') {
+                setSearchOpen(false);
+                session.clearSearch();
+                session.focus();
+              }
+            }}
+            placeholder="Find in terminal"
+            aria-label={`Find in ${name}`}
+            className="min-w-0 flex-1 bg-transparent font-mono text-xs text-ink-100 placeholder:text-ink-500 focus:outline-none"
+          />
+          <button type="button" className={BTN} onClick={() => search('prev')} aria-label="Previous match">
+            ↑
+          </button>
+          <button type="button" className={BTN} onClick={() => search('next')} aria-label="Next match">
+            ↓
+          </button>
+        </div>
+      )}
+      {(state.error || releaseError) && (
+        <div className="shrink-0 border-b border-dead/30 bg-dead/10 px-3 py-1 text-[11px] text-dead" role="alert">
+          {releaseError ?? state.error}
+        </div>
+      )}
+      {!state.driving && !exited && state.attached && (
+        <div className="flex shrink-0 items-center gap-2 border-b border-ink-700/60 bg-ink-850/70 px-3 py-1 text-[11px] text-ink-400">
+          Watching{state.driver ? ' — another viewer drives this terminal' : ''}.
+          <button type="button" className="text-accent hover:underline" onClick={() => session.drive()}>
+            Take control
+          </button>
+        </div>
+      )}
+      <div
+        ref={containerRef}
+        className="relative min-h-0 flex-1 overflow-hidden"
+        onClick={() => session.focus()}
+        data-testid={`xterm-${name}`}
+      />
+    </section>
+  );
+}
