@@ -98,7 +98,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     const storage = openStorage({ driver, dataDir });
     undo.push(() => storage.close());
     const router = createRouter({ storage });
-    undo.push(() => (router as { close?: () => void | Promise<void> }).close?.());
+    undo.push(() => router.close());
     const spawnManager = createSpawnManager({
       router,
       store: storage,
