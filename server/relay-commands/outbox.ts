@@ -1,0 +1,159 @@
+import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isValidName } from '../../lib/protocol';
+import { logger } from '../logger';
+
+/**
+ * Outbox files: header lines (`TO:`, `KIND:`, `NAME:`, `CLI:`, `MODEL:`, `CWD:`, `THREAD:`), a blank
+ * line, then the body. Used by `->relay-file:<id>` and by the outbox watcher for
+ * `<dataDir>/outbox/<agent>/{msg,spawn,release}` (what the published MCP server writes).
+ */
+
+export type OutboxCommand =
+  | { type: 'message'; to: string; body: string; thread?: string; kind?: string }
+  | { type: 'spawn'; name: string; cli: string; task: string; model?: string; cwd?: string }
+  | { type: 'release'; name: string; reason?: string };
+
+export function parseOutboxFile(text: string): OutboxCommand | { error: string } {
+  const normalized = text.replace(/\r\n/g, '\n');
+  const split = normalized.indexOf('\n\n');
+  const head = split < 0 ? normalized : normalized.slice(0, split);
+  const body = split < 0 ? '' : normalized.slice(split + 2);
+  const headers: Record<string, string> = {};
+  for (const line of head.split('\n')) {
+    const m = /^([A-Za-z_-]+):\s?(.*)$/.exec(line);
+    if (m) headers[m[1].toUpperCase()] = m[2].trim();
+  }
+  const kind = (headers.KIND ?? 'message').toLowerCase();
+  if (kind === 'spawn') {
+    if (!headers.NAME || !headers.CLI) return { error: 'A spawn outbox file needs NAME: and CLI: headers.' };
+    return {
+      type: 'spawn', name: headers.NAME, cli: headers.CLI, task: body.trim(),
+      ...(headers.MODEL ? { model: headers.MODEL } : {}), ...(headers.CWD ? { cwd: headers.CWD } : {}),
+    };
+  }
+  if (kind === 'release') {
+    if (!headers.NAME) return { error: 'A release outbox file needs a NAME: header.' };
+    return { type: 'release', name: headers.NAME, ...(body.trim() ? { reason: body.trim() } : {}) };
+  }
+  if (!headers.TO) return { error: 'A message outbox file needs a TO: header.' };
+  return {
+    type: 'message', to: headers.TO, body: body.replace(/\n+$/, ''),
+    ...(headers.THREAD ? { thread: headers.THREAD } : {}),
+    ...(kind !== 'message' ? { kind } : {}),
+  };
+}
+
+/**
+ * Claims a file by renaming it first, so a writer that replaces the file while we read it is not
+ * lost and two readers (watcher and `->relay-file`) never both act on it. Returns undefined when
+ * the file is not there (already taken).
+ */
+export async function takeOutboxFile(path: string): Promise<string | undefined> {
+  const claimed = `${path}.taken-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  try {
+    await rename(path, claimed);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    return await readFile(claimed, 'utf8');
+  } finally {
+    await unlink(claimed).catch(() => {});
+  }
+}
+
+export interface OutboxWatcherOptions {
+  /** `<dataDir>/outbox`: one directory per agent below it. */
+  root: string;
+  handle(agent: string, command: OutboxCommand): Promise<void> | void;
+  /** Poll interval: fs.watch misses events on some filesystems, so a scan also runs on a timer. */
+  pollMs?: number;
+}
+
+export interface OutboxWatcher {
+  /** Scan now (also runs on every fs event and timer tick). */
+  scan(): Promise<void>;
+  close(): void;
+}
+
+const WATCHED_FILES = ['msg', 'spawn', 'release'] as const;
+
+export function createOutboxWatcher(options: OutboxWatcherOptions): OutboxWatcher {
+  let closed = false;
+  let scanning: Promise<void> | undefined;
+  let again = false;
+  let watcher: FSWatcher | undefined;
+
+  const scanOnce = async (): Promise<void> => {
+    let agents: string[];
+    try {
+      agents = (await readdir(options.root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    } catch {
+      return;
+    }
+    for (const agent of agents) {
+      if (!isValidName(agent)) continue;
+      for (const file of WATCHED_FILES) {
+        const path = join(options.root, agent, file);
+        if (!existsSync(path)) continue;
+        const text = await takeOutboxFile(path).catch((err) => {
+          logger.warn({ err, path }, 'outbox file could not be read');
+          return undefined;
+        });
+        if (text === undefined) continue;
+        const cmd = parseOutboxFile(text);
+        if ('error' in cmd) {
+          logger.warn({ agent, file, error: cmd.error }, 'outbox file ignored');
+          continue;
+        }
+        try {
+          await options.handle(agent, cmd);
+        } catch (err) {
+          logger.warn({ err, agent, file }, 'outbox command failed');
+        }
+      }
+    }
+  };
+
+  const scan = (): Promise<void> => {
+    if (closed) return Promise.resolve();
+    if (scanning) {
+      again = true;
+      return scanning;
+    }
+    scanning = (async () => {
+      do {
+        again = false;
+        await scanOnce();
+      } while (again && !closed);
+    })().finally(() => {
+      scanning = undefined;
+    });
+    return scanning;
+  };
+
+  void mkdir(options.root, { recursive: true }).then(() => {
+    if (closed) return;
+    try {
+      watcher = watch(options.root, { recursive: true }, () => void scan());
+      watcher.on('error', () => {});
+    } catch {
+      // No recursive watch here: the poll below still finds the files.
+    }
+    void scan();
+  }, () => {});
+  const timer = setInterval(() => void scan(), options.pollMs ?? 500);
+  timer.unref?.();
+
+  return {
+    scan,
+    close() {
+      closed = true;
+      clearInterval(timer);
+      watcher?.close();
+    },
+  };
+}
