@@ -1,0 +1,154 @@
+import { join } from 'node:path';
+import type { Envelope, SendPayload } from '../../lib/protocol';
+import { RelayClient, type RelayMessage } from '../../lib/sdk';
+import {
+  createInjectionQueue,
+  createRelayCommandParser,
+  formatInjectedMessage,
+  parseOutboxFile,
+  takeOutboxFile,
+  type OutboxCommand,
+  type RelayCommand,
+} from '../relay-commands';
+import { FallbackChain, type FallbackChainOptions } from './fallback';
+import { daemonMechanism, dashboardMechanism } from './mechanisms';
+
+/**
+ * The relay side of a wrapped terminal: what it prints is parsed for relay commands (the same parser
+ * and injection queue as SpawnManager workers), messages for it are typed in, and spawn/release go
+ * through the fallback chain. Knows nothing about TTYs: `run.ts` feeds it output and gives it a writer.
+ */
+
+/** Output quiet this long counts as "ready to be typed into" (same figure as a worker's). */
+export const QUIET_MS = 400;
+const CONNECT_RETRY_MS = 2000;
+
+export interface RelaySideOptions {
+  name: string;
+  projectRoot: string;
+  /** `$AGENT_RELAY_OUTBOX` given to the command: `->relay-file:<id>` reads from here. */
+  outboxDir: string;
+  /** Types into the wrapped command's terminal. */
+  write(data: string): void;
+  env?: NodeJS.ProcessEnv;
+  socketPath?: string;
+  /** Called with a short notice for the person at the terminal (stderr). */
+  notice?(text: string): void;
+  onSpawn?: FallbackChainOptions['onSpawn'];
+  onRelease?: FallbackChainOptions['onRelease'];
+}
+
+export interface RelaySide {
+  readonly client: RelayClient;
+  readonly chain: FallbackChain;
+  /** Raw output of the wrapped command. */
+  output(chunk: Buffer): void;
+  /** Resolves when the connection has been tried once (connected or not). */
+  ready: Promise<void>;
+  close(): Promise<void>;
+}
+
+function toEnvelope(m: RelayMessage): Envelope<SendPayload> {
+  return { v: 1, type: 'DELIVER', id: m.id, ts: m.ts, from: m.from, to: m.to, payload: { kind: m.kind, body: m.body, ...(m.thread ? { thread: m.thread } : {}) } } as Envelope<SendPayload>;
+}
+
+export function createRelaySide(options: RelaySideOptions): RelaySide {
+  const notice = options.notice ?? (() => {});
+  let lastOutputAt = 0;
+  let closed = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+  const parser = createRelayCommandParser();
+  const injection = createInjectionQueue({
+    write: options.write,
+    // A command that has printed nothing yet is not busy: type at once rather than wait the maximum.
+    isQuiet: () => Date.now() - lastOutputAt >= QUIET_MS,
+  });
+  const client = new RelayClient({
+    name: options.name,
+    entityType: 'agent',
+    socketPath: options.socketPath,
+    env: options.env,
+    hello: { cli: 'agent-relay run', program: 'agent-relay run' },
+  });
+  const chain = new FallbackChain({
+    daemon: daemonMechanism(client),
+    dashboard: dashboardMechanism(options.projectRoot, options.env),
+    onSpawn: options.onSpawn,
+    onRelease: options.onRelease,
+  });
+
+  /** Tell the wrapped agent what went wrong, the way workers are told: typed into its terminal. */
+  const tell = (text: string) => void injection.enqueue(text).catch(() => {});
+
+  // The SDK acks once the handler resolves: here, once the message has been typed in.
+  client.onMessage((message) => injection.enqueue(formatInjectedMessage(toEnvelope(message))));
+  client.on('daemonError', (error) => {
+    if (error.replyTo) tell(`Relay error: ${error.code}: ${error.message}`);
+  });
+  client.on('disconnected', ({ willReconnect }) => {
+    if (!closed) notice(willReconnect ? 'agent-relay: connection to the daemon lost; reconnecting…' : 'agent-relay: disconnected from the daemon.');
+  });
+
+  const connect = async (): Promise<void> => {
+    try {
+      await client.connect();
+      notice(`agent-relay: connected as ${options.name}.`);
+    } catch (err) {
+      if (closed) return;
+      if (!retryTimer) notice(`agent-relay: ${(err as Error).message} (will keep trying; the command runs anyway)`);
+      retryTimer = setTimeout(() => void connect(), CONNECT_RETRY_MS);
+      retryTimer.unref();
+    }
+  };
+
+  const act = async (command: RelayCommand | OutboxCommand): Promise<void> => {
+    try {
+      switch (command.type) {
+        case 'message':
+          client.send(command.to, command.body, command.thread ? { thread: command.thread } : {});
+          return;
+        case 'spawn': {
+          const model = 'model' in command ? command.model : undefined;
+          const cwd = 'cwd' in command ? command.cwd : undefined;
+          await chain.spawn({ name: command.name, cli: command.cli, task: command.task, ...(model ? { model } : {}), ...(cwd ? { cwd } : {}) });
+          return;
+        }
+        case 'release':
+          await chain.release(command.name, { reason: ('reason' in command && command.reason) || `released by ${options.name}` });
+          return;
+        case 'relay-file': {
+          const text = await takeOutboxFile(join(options.outboxDir, command.id));
+          if (text === undefined) return tell(`Relay error: no outbox file "${command.id}" in $AGENT_RELAY_OUTBOX; write it before printing ->relay-file:${command.id}.`);
+          const parsed = parseOutboxFile(text);
+          if ('error' in parsed) return tell(`Relay error: outbox file "${command.id}": ${parsed.error}`);
+          return act(parsed);
+        }
+      }
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      const what = command.type === 'message' ? `message to ${command.to}` : command.type === 'relay-file' ? `relay-file ${command.id}` : `${command.type} ${command.name}`;
+      tell(`Relay error: ${what} failed (${typeof code === 'string' ? `${code}: ` : ''}${(err as Error).message})`);
+    }
+  };
+
+  // Commands run one after another, in the order the agent printed them.
+  let chainTail = Promise.resolve();
+  const ready = connect();
+
+  return {
+    client,
+    chain,
+    ready,
+    output(chunk) {
+      lastOutputAt = Date.now();
+      for (const command of parser.feed(chunk)) chainTail = chainTail.then(() => act(command));
+    },
+    async close() {
+      closed = true;
+      clearTimeout(retryTimer);
+      injection.close('The wrapped command exited.');
+      await chainTail.catch(() => {});
+      await client.disconnect().catch(() => {});
+    },
+  };
+}
