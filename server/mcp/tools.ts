@@ -175,7 +175,7 @@ export function registerRelayTools(server: McpServer, backend: ToolBackend): voi
     tool(async () => {
       const s = await backend.status();
       return [
-        `agent-relay daemon ${s.version} running for ${age(s.uptime > 1e6 ? s.uptime : s.uptime * 1000)}`,
+        `agent-relay daemon ${s.version} running for ${age(s.uptime)}`,
         `project: ${s.projectRoot ?? '(none)'}`,
         `socket: ${s.socketPath}`,
         `agents: ${s.agentCount}, workers: ${s.workerCount}`,
