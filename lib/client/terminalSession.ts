@@ -4,20 +4,21 @@ import type { FitAddon } from '@xterm/addon-fit';
 import type { SearchAddon } from '@xterm/addon-search';
 import type { AttachResult, SnapshotEvent } from '../realtime/events';
 import { MAX_INPUT_BYTES } from '../protocol/workers';
+import { FlowControl } from '../realtime/flow-control';
 import { Sha256 } from './sha256';
 import { getSocket } from './socket';
 import { loadXterm, TERMINAL_THEME } from './xtermLoader';
 
 /**
- * Flow control from the page's side. The server counts bytes a viewer has not acknowledged and stops
- * feeding it (or moves it to a fresh snapshot) past its high-water mark, so the page must acknowledge
- * what xterm has *parsed*, from the write callback, not what the socket delivered. Acks are batched:
- * ACK_BYTES keeps the ack traffic small during a flood and must stay well below the server's
- * high-water mark (or a viewer could stall waiting for an ack it never sends); ACK_IDLE_MS flushes the
- * remainder when output goes quiet.
+ * Flow control from the page's side (constants shared with the server in lib/realtime/flow-control.ts).
+ * The server stops feeding a viewer whose unacknowledged bytes pass its high-water mark, so the page
+ * acknowledges what xterm has *parsed*, from the write callback, never what the socket delivered.
+ * Acks are batched every FlowControl.ACK_BYTES (below the server's low-water mark, or a stopped viewer
+ * could wait forever for an ack it never sends); ACK_IDLE_MS flushes the remainder when the write
+ * queue drains.
  */
-export const ACK_BYTES = 64 * 1024;
-export const ACK_IDLE_MS = 40;
+export const ACK_BYTES = FlowControl.ACK_BYTES;
+export const ACK_IDLE_MS = 20;
 
 /** What the page received from one worker, for the e2e tests (window.__agentRelay.streams). */
 export interface StreamStats {

@@ -16,6 +16,8 @@ export interface AgentRelayTestHooks {
   text(name: string): string;
   /** Whether this page currently drives the worker. */
   driving(name: string): boolean;
+  /** The xterm's current size. */
+  size(name: string): { cols: number; rows: number } | null;
   socketId(): string | undefined;
 }
 
@@ -48,6 +50,10 @@ function wire() {
     streams: new Proxy(streams, { get: (_t, key) => (typeof key === 'string' ? sessions.get(key)?.stats : undefined) }),
     text: (name) => sessions.get(name)?.text() ?? '',
     driving: (name) => sessions.get(name)?.state.driving ?? false,
+    size: (name) => {
+      const term = sessions.get(name)?.term;
+      return term ? { cols: term.cols, rows: term.rows } : null;
+    },
     socketId: () => socket.id,
   };
 }
