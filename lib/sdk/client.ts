@@ -112,13 +112,15 @@ export class RelayClient extends EventEmitter {
     if (this._state === 'ready') return;
     if (this._state === 'closed') this.fatal = undefined;
     this.setState('connecting');
+    let info: { sessionId: string; resumed: boolean };
     try {
-      await this.open();
+      info = await this.open();
     } catch (err) {
       this.setState('closed');
       throw err;
     }
     this.setState('ready');
+    this.emit('connected', info);
   }
 
   /** Says BYE and closes; no reconnect. Requests still waiting fail with DISCONNECTED. */
@@ -292,7 +294,8 @@ export class RelayClient extends EventEmitter {
 
   // ---- connection ----
 
-  private async open(): Promise<void> {
+  /** Discovers, connects and completes the handshake; the caller sets the state and emits `connected`. */
+  private async open(): Promise<{ sessionId: string; resumed: boolean }> {
     const found = await discoverSocket({ socketPath: this.options.socketPath, cwd: this.options.cwd, env: this.options.env });
     if (!found) throw noDaemonError();
     this._socketPath = found.socketPath;
@@ -317,7 +320,7 @@ export class RelayClient extends EventEmitter {
       const resumed = hadToken !== undefined && w.session_id === this.sessionId;
       this.sessionId = w.session_id;
       this.resumeToken = w.resume_token;
-      this.emit('connected', { sessionId: w.session_id, resumed });
+      return { sessionId: w.session_id, resumed };
     } catch (err) {
       conn.destroy();
       this.conn = undefined;
@@ -363,11 +366,12 @@ export class RelayClient extends EventEmitter {
     this.reconnectTimer = setTimeout(() => {
       if (this._state !== 'reconnecting') return;
       this.open().then(
-        () => {
+        (info) => {
           if (this._state !== 'reconnecting') return this.conn?.end();
           this.reconnectAttempts = 0;
-          this.setState('ready');
           for (const topic of this.topics) this.conn?.write({ ...this.envelope('SUBSCRIBE', {}), topic });
+          this.setState('ready');
+          this.emit('connected', info);
         },
         () => {
           if (this._state === 'reconnecting' && !this.fatal) this.scheduleReconnect();
@@ -395,6 +399,7 @@ export class RelayClient extends EventEmitter {
   private onFrame(frame: ParsedFrame): void {
     const env = frame as unknown as Envelope<Record<string, unknown>>;
     const p = env.payload ?? {};
+    if (this.listenerCount('frame') > 0) this.emit('frame', frame);
     switch (env.type) {
       case 'WELCOME':
         this.handshake?.resolve(p as unknown as WelcomePayload);

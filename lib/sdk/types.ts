@@ -107,4 +107,6 @@ export interface RelayClientEvents {
   busy: (payload: { retry_after_ms: number; queue_depth: number }) => void;
   /** A handler threw: the message was still acknowledged. */
   handlerError: (error: unknown, message: RelayMessage) => void;
+  /** Every frame received, before it is handled (diagnostics and tests). */
+  frame: (frame: { type: string; [key: string]: unknown }) => void;
 }
