@@ -1,0 +1,89 @@
+import * as pty from 'node-pty';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { RelayClient, type RelayMessage } from '../../lib/sdk';
+import { BIN, eventually, makeSandbox, startTestDaemon, type Sandbox, type TestDaemon } from '../mcp/harness';
+
+/**
+ * `agent-relay run` end to end: the CLI runs in a real PTY (standing in for the user's terminal),
+ * wraps bash in its own PTY, and is on a real daemon as agent Lead.
+ */
+
+let sandbox: Sandbox;
+let daemon: TestDaemon | undefined;
+let bob: RelayClient | undefined;
+const terminals: pty.IPty[] = [];
+
+beforeEach(() => {
+  sandbox = makeSandbox();
+});
+afterEach(async () => {
+  for (const t of terminals.splice(0)) {
+    try {
+      t.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await bob?.disconnect().catch(() => {});
+  await daemon?.close();
+  bob = daemon = undefined;
+  sandbox.cleanup();
+});
+
+interface Terminal {
+  term: pty.IPty;
+  screen(): string;
+  exited: Promise<number>;
+}
+
+function runInTerminal(args: string[], cwd: string): Terminal {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(sandbox.env)) if (v !== undefined) env[k] = v;
+  // A plain prompt so the test reads the output, not a user's PS1.
+  Object.assign(env, { PS1: '$ ', TERM: 'xterm-256color' });
+  const term = pty.spawn(process.execPath, [BIN, 'run', ...args], { cwd, env, cols: 100, rows: 30, name: 'xterm-256color' });
+  terminals.push(term);
+  let out = '';
+  term.onData((d) => (out += d));
+  const exited = new Promise<number>((resolve) => term.onExit(({ exitCode }) => resolve(exitCode)));
+  return { term, screen: () => out, exited };
+}
+
+describe('agent-relay run', () => {
+  it('types messages for the agent into its terminal and sends its ->relay: lines', async () => {
+    daemon = await startTestDaemon(sandbox);
+    bob = new RelayClient({ name: 'Bob', socketPath: daemon.socketPath, reconnect: false });
+    const received: RelayMessage[] = [];
+    bob.onMessage((m) => void received.push(m));
+    await bob.connect();
+
+    // Started in an unrelated directory: the marker leads it to the daemon.
+    const t = runInTerminal(['--name', 'Lead', '--', 'bash', '--noprofile', '--norc', '-i'], sandbox.elsewhere);
+    await eventually(() => (t.screen().includes('connected as Lead') ? true : undefined), 'the wrapper to connect');
+    const agents = await bob.listAgents();
+    expect(agents.map((a) => a.name)).toContain('Lead');
+
+    bob.send('Lead', 'hi there');
+    await eventually(() => (t.screen().includes('Relay message from Bob [') && t.screen().includes(': hi there') ? true : undefined), 'the message in the terminal');
+
+    t.term.write("echo '->relay:Bob hello'\r");
+    const got = await eventually(() => received.find((m) => m.body === 'hello'), 'Bob to receive the ->relay: line');
+    expect(got.from).toBe('Lead');
+
+    t.term.write('exit 3\r');
+    expect(await t.exited).toBe(3);
+  });
+
+  it('passes the exit code through and runs the command even with no daemon', async () => {
+    const t = runInTerminal(['--name', 'Solo', '--', 'bash', '-c', 'echo wrapped-output; exit 7'], sandbox.elsewhere);
+    expect(await t.exited).toBe(7);
+    expect(t.screen()).toContain('wrapped-output');
+    expect(t.screen()).toContain('agent-relay up');
+  });
+
+  it('refuses an unknown command before starting anything', async () => {
+    const t = runInTerminal(['--', 'no-such-command-xyz'], sandbox.elsewhere);
+    expect(await t.exited).toBe(1);
+    expect(t.screen()).toMatch(/CLI_NOT_FOUND/);
+  });
+});
