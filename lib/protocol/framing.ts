@@ -6,6 +6,9 @@ export const MAX_FRAME_BYTES = 1_048_576;
 const HEADER_BYTES = 4;
 
 export class FrameError extends Error {
+  /** Complete envelopes that came before the bad frame in the same push: handle them, then close. */
+  parsedBefore: ParsedFrame[] = [];
+
   constructor(
     readonly reason: 'OVERSIZED' | 'INVALID_JSON' | 'NOT_ENVELOPE',
     message: string,
@@ -50,6 +53,16 @@ export class FrameParser {
     this.chunks.push(data);
     this.buffered += data.length;
     const out: ParsedFrame[] = [];
+    try {
+      this.parseInto(out);
+    } catch (err) {
+      if (err instanceof FrameError) err.parsedBefore = out;
+      throw err;
+    }
+    return out;
+  }
+
+  private parseInto(out: ParsedFrame[]): void {
     while (this.buffered >= HEADER_BYTES) {
       const head = this.peekHeader();
       if (head > this.maxFrameBytes) {
@@ -71,7 +84,6 @@ export class FrameParser {
       }
       out.push(value as ParsedFrame);
     }
-    return out;
   }
 
   /** Bytes held waiting for the rest of a frame. */

@@ -124,10 +124,16 @@ export class Connection implements Endpoint {
     try {
       frames = this.parser.push(chunk);
     } catch (err) {
+      // Frames that arrived whole before the bad one are handled, then the connection ends.
+      if (err instanceof FrameError) this.handleAll(err.parsedBefore);
       const message = err instanceof FrameError ? err.message : 'Unreadable frame.';
       this.fatal('BAD_REQUEST', `${message} Frames are a 4-byte big-endian length then that many bytes of JSON (at most ${MAX_FRAME_BYTES}); the connection is closed.`);
       return;
     }
+    this.handleAll(frames);
+  }
+
+  private handleAll(frames: ParsedFrame[]): void {
     this.lastHeardAt = Date.now();
     for (const frame of frames) {
       if (this.closed) return;

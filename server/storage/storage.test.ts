@@ -1,0 +1,162 @@
+import Database from 'better-sqlite3';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { WorkerInfo } from '../../lib/protocol';
+import { MIGRATIONS, SCHEMA_VERSION, migrate } from './migrations';
+import { DATABASE_FILE, openStorage, type StoredMessage } from './storage';
+
+const dirs: string[] = [];
+function temp(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-storage-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const dir of dirs.splice(0)) {
+    try {
+      chmodSync(dir, 0o700);
+    } catch {
+      // already gone
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const message = (id: string, to: string, extra: Partial<StoredMessage> = {}): StoredMessage => ({
+  id, from: 'Alice', to, body: `body ${id}`, kind: 'message', ts: Date.now(), status: 'unread', isBroadcast: false, ...extra,
+});
+
+const worker: WorkerInfo = {
+  name: 'W1', cli: 'bash', args: [], task: 't', cwd: '/tmp', spawnedAt: 1, status: 'running', cols: 80, rows: 24, outputBytes: 0,
+};
+
+describe('sqlite storage', () => {
+  it('keeps messages, sessions, agents and workers across a reopen', () => {
+    const dir = temp();
+    const s1 = openStorage({ driver: 'sqlite', dataDir: dir });
+    s1.saveMessage(message('m1', 'Bob', { thread: 't', data: { a: 1 }, meta: { importance: 5 } }));
+    s1.setMessageStatus('m1', 'delivered');
+    s1.saveSession({ sessionId: 's1', resumeToken: 'tok', agent: 'Bob', created: Date.now(), lastSeen: Date.now() });
+    s1.upsertAgent({ name: 'Bob', cli: 'claude', entityType: 'agent', firstSeen: 1, lastSeen: 2 });
+    s1.saveWorker(worker);
+    s1.close();
+    const s2 = openStorage({ driver: 'sqlite', dataDir: dir });
+    expect(s2.getMessage('m1')).toMatchObject({ to: 'Bob', status: 'delivered', thread: 't', data: { a: 1 }, meta: { importance: 5 } });
+    expect(s2.findSession('tok')).toMatchObject({ sessionId: 's1', agent: 'Bob' });
+    expect(s2.getAgent('Bob')).toMatchObject({ cli: 'claude', entityType: 'agent' });
+    expect(s2.loadWorkers()).toEqual([worker]);
+    s2.deleteWorker('W1');
+    expect(s2.loadWorkers()).toEqual([]);
+    s2.close();
+  });
+
+  it('lets reads see writes still queued in the same tick', () => {
+    const s = openStorage({ driver: 'memory' });
+    s.saveMessage(message('m1', 'Bob'));
+    s.saveMessage(message('m2', 'Bob'));
+    s.setMessageStatus('m1', 'acked');
+    expect(s.pendingMessages('Bob').map((m) => m.id)).toEqual(['m2']);
+    expect(s.pendingMessages('Bob', { includeDelivered: true }).map((m) => m.id)).toEqual(['m2']);
+    s.close();
+  });
+
+  it('moves a status forward only', () => {
+    const s = openStorage({ driver: 'memory' });
+    s.saveMessage(message('m1', 'Bob'));
+    s.setMessageStatus('m1', 'acked');
+    s.setMessageStatus('m1', 'delivered');
+    expect(s.getMessage('m1')?.status).toBe('acked');
+    s.close();
+  });
+
+  it('commits queued writes in one transaction per tick', async () => {
+    const dir = temp();
+    const s = openStorage({ driver: 'sqlite', dataDir: dir });
+    for (let i = 0; i < 1000; i++) s.saveMessage(message(`m${i}`, 'Bob'));
+    await new Promise((r) => setImmediate(r));
+    const reader = new Database(join(dir, DATABASE_FILE), { readonly: true });
+    expect((reader.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n).toBe(1000);
+    reader.close();
+    s.close();
+  });
+
+  it('answers queries with filters, order and limit, and the inbox oldest first', () => {
+    const s = openStorage({ driver: 'memory' });
+    s.saveMessage(message('m1', 'Bob', { thread: 'x', ts: 1 }));
+    s.saveMessage(message('m2', 'Carol', { ts: 2 }));
+    s.saveMessage(message('m3', '*', { ts: 3, isBroadcast: true }));
+    s.saveMessage(message('m4', 'Bob', { ts: 4, from: 'Dan' }));
+    expect(s.queryMessages({}).map((m) => m.id)).toEqual(['m4', 'm3', 'm2', 'm1']);
+    expect(s.queryMessages({ order: 'asc', limit: 2 }).map((m) => m.id)).toEqual(['m1', 'm2']);
+    expect(s.queryMessages({ to: 'Bob', from: 'Alice' }).map((m) => m.id)).toEqual(['m1']);
+    expect(s.queryMessages({ thread: 'x' }).map((m) => m.id)).toEqual(['m1']);
+    expect(s.queryMessages({ sinceTs: 2 }).map((m) => m.id)).toEqual(['m4', 'm3']);
+    expect(s.inbox('Bob').map((m) => m.id)).toEqual(['m1', 'm3', 'm4']);
+    expect(s.inbox('Bob', { from: 'Dan' }).map((m) => m.id)).toEqual(['m4']);
+    expect(s.inbox('Bob', { limit: 1 }).map((m) => m.id)).toEqual(['m4']);
+    s.close();
+  });
+
+  it('reports itself as memory, not persistent', () => {
+    const s = openStorage({ driver: 'memory' });
+    expect(s.info).toMatchObject({ driver: 'memory', persistent: false, canRead: true, canWrite: true });
+    s.close();
+  });
+});
+
+describe('migrations', () => {
+  it('records the schema version in user_version', () => {
+    const dir = temp();
+    openStorage({ driver: 'sqlite', dataDir: dir }).close();
+    const db = new Database(join(dir, DATABASE_FILE));
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    db.close();
+  });
+
+  it('upgrades a database written at an older version, keeping its rows', () => {
+    const dir = temp();
+    const path = join(dir, DATABASE_FILE);
+    const old = new Database(path);
+    migrate(old, path, MIGRATIONS.slice(0, 1));
+    expect(old.pragma('user_version', { simple: true })).toBe(1);
+    old.prepare(`INSERT INTO messages (id, "from", "to", body, ts) VALUES ('old', 'A', 'B', 'kept', 1)`).run();
+    old.close();
+    const s = openStorage({ driver: 'sqlite', dataDir: dir });
+    expect(s.getMessage('old')).toMatchObject({ body: 'kept', status: 'unread' });
+    s.saveMessage(message('new', 'B', { meta: { replyTo: 'r' } }));
+    expect(s.getMessage('new')?.meta).toEqual({ replyTo: 'r' });
+    s.close();
+  });
+
+  it('refuses a database from a newer version with the path and what to do', () => {
+    const dir = temp();
+    const path = join(dir, DATABASE_FILE);
+    const db = new Database(path);
+    db.pragma('user_version = 999');
+    db.close();
+    expect(() => openStorage({ driver: 'sqlite', dataDir: dir })).toThrow(new RegExp(`${path}.*newer.*Upgrade agent-relay`));
+  });
+});
+
+describe('open failures', () => {
+  it('reports a corrupt database with its path and what to do', () => {
+    const dir = temp();
+    writeFileSync(join(dir, DATABASE_FILE), 'this is not a sqlite database, just text that is long enough to matter'.repeat(100));
+    expect(() => openStorage({ driver: 'sqlite', dataDir: dir })).toThrow(/relay\.db.*move it aside/);
+  });
+
+  it('reports a data directory that cannot be created with its path and what to do', () => {
+    const dir = temp();
+    writeFileSync(join(dir, 'file'), 'x');
+    expect(() => openStorage({ driver: 'sqlite', dataDir: join(dir, 'file', 'data') })).toThrow(/Cannot open the message database at .*file\/data\/relay\.db.*permissions/);
+  });
+
+  // Root ignores directory permissions, so this case only means something for other users.
+  it.skipIf(process.getuid?.() === 0)('reports an unwritable data directory with its path and what to do', () => {
+    const dir = temp();
+    chmodSync(dir, 0o500);
+    expect(() => openStorage({ driver: 'sqlite', dataDir: dir })).toThrow(/Cannot open the message database at .*permissions/);
+  });
+});
