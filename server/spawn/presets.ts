@@ -58,7 +58,7 @@ export interface ResolvedCli {
 
 export function resolveCli(
   cli: string,
-  opts: { args?: string[]; interactive?: boolean; model?: string; cwd: string; env: NodeJS.ProcessEnv },
+  opts: { args?: string[]; interactive?: boolean; model?: string; cwd: string; env: Record<string, string | undefined> },
 ): ResolvedCli {
   const preset = Object.hasOwn(PRESETS, cli) ? PRESETS[cli] : undefined;
   const command = preset?.command ?? cli;

@@ -241,7 +241,7 @@ export class SpawnManager extends EventEmitter implements SpawnManagerApi {
     const worker = this.get(name);
     const outcome = await worker.release({ force: options.force, graceMs: this.policy.releaseGraceMs });
     // Background processes the agent left in its group would otherwise outlive it.
-    worker.signalGroup('SIGKILL');
+    await worker.reapGroup();
     return outcome;
   }
 
@@ -270,11 +270,11 @@ export class SpawnManager extends EventEmitter implements SpawnManagerApi {
     return this.workers.get(name)?.getInfo();
   }
 
-  readOutput(name: string, since: number, maxBytes?: number): Promise<OutputSlice> {
+  async readOutput(name: string, since: number, maxBytes?: number): Promise<OutputSlice> {
     return this.get(name).output.read(since, maxBytes);
   }
 
-  snapshot(name: string): Promise<ScreenSnapshot> {
+  async snapshot(name: string): Promise<ScreenSnapshot> {
     return this.get(name).snapshot();
   }
 
@@ -297,12 +297,7 @@ export class SpawnManager extends EventEmitter implements SpawnManagerApi {
     const all = [...this.workers.values()];
     await Promise.all(all.filter((w) => w.isLive()).map((w) => this.release(w.name).catch(() => undefined)));
     // Leave no child behind: anything still in a worker's process group is killed and waited for.
-    for (const w of all) {
-      for (let i = 0; w.groupAlive() && i < 100; i++) {
-        w.signalGroup('SIGKILL');
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
+    await Promise.all(all.map((w) => w.reapGroup()));
     for (const w of all) if (this.workers.get(w.name) === w) this.saveNow(w);
   }
 

@@ -54,6 +54,11 @@ export class Worker extends EventEmitter {
   private resolveExited!: () => void;
   private releasing: Promise<ReleaseOutcome> | undefined;
   private readonly politeExit?: string;
+  /**
+   * Whether signalling the process group may still reach our processes. False for records loaded
+   * from an earlier run, and once the group was seen empty: the id could belong to someone else later.
+   */
+  private groupOwned = false;
 
   constructor(launch: WorkerLaunch, archivedBytes?: number) {
     super();
@@ -79,6 +84,7 @@ export class Worker extends EventEmitter {
     this.screen = new HeadlessScreen(cols, rows, (over) => (over ? this.pty?.pause() : this.pty?.resume()));
     this.pty = spawnDrainedPty({ file: launch.file, args: launch.args, cwd: this.info.cwd, env: launch.env, cols, rows });
     this.info.pid = this.pty.pid;
+    this.groupOwned = true;
     this.pty.onData((chunk) => this.onData(chunk));
     this.pty.onEnd((end) => void this.onEnd(end));
     const startTimer = setTimeout(() => {
@@ -125,6 +131,7 @@ export class Worker extends EventEmitter {
     this.info.outputBytes = this.output.bytes;
     this.info.needsAttention = true;
     this.info.status = 'exited';
+    if (!this.groupAlive()) this.groupOwned = false;
     this.resolveExited();
     this.emit('exit');
   }
@@ -243,19 +250,41 @@ export class Worker extends EventEmitter {
   /** node-pty makes the child a session leader, so its pid is also its process group id. */
   signalGroup(signal: NodeJS.Signals): boolean {
     const pid = this.info.pid;
-    if (!pid) return false;
+    if (!pid || !this.groupOwned) return false;
+    let sent = false;
     try {
       process.kill(-pid, signal);
-      return true;
+      sent = true;
     } catch {
-      return false;
+      // No such group yet: right after fork the child may not have called setsid().
     }
+    if (this.info.status !== 'exited') {
+      try {
+        process.kill(pid, signal);
+        sent = true;
+      } catch {
+        // Already gone.
+      }
+    }
+    return sent;
+  }
+
+  /** SIGKILL whatever is left in the process group and wait (bounded) until it is empty. */
+  async reapGroup(timeoutMs = 2000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.groupAlive()) {
+      if (Date.now() > deadline) return false;
+      this.signalGroup('SIGKILL');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (this.info.status === 'exited') this.groupOwned = false;
+    return true;
   }
 
   /** True while any process is left in the worker's process group. */
   groupAlive(): boolean {
     const pid = this.info.pid;
-    if (!pid) return false;
+    if (!pid || !this.groupOwned) return false;
     try {
       process.kill(-pid, 0);
       return true;
