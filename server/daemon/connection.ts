@@ -171,7 +171,9 @@ export class Connection implements Endpoint {
     }
     const env = parsed.data as Envelope;
     if (type === 'HELLO') return this.onHello(env);
-    if (type === 'BYE') return this.close();
+    // Before HELLO a BYE is answered, not obeyed: the published SDK leaves the BYE of its previous
+    // connection queued and writes it ahead of the HELLO of its next one.
+    if (type === 'BYE' && this.state === 'active') return this.close();
     if (type === 'PONG') return;
     if (type === 'PING') return void this.reply('PONG', env.payload ?? {});
     if (isQueryType(type)) return this.onQuery(env, type);

@@ -166,6 +166,22 @@ describe('handshake', () => {
     expect(tab1.of('ERROR')).toHaveLength(0);
   });
 
+  it('answers a BYE before HELLO without closing, so a HELLO written after it still works', async () => {
+    d = await startTestDaemon();
+    const c = await raw();
+    c.write(Buffer.concat([encodeFrame(env('BYE')), encodeFrame(env('HELLO', { agent: 'Again' }))]));
+    await c.waitFor((f) => f.type === 'WELCOME');
+    expect(c.of('ERROR')[0].payload).toMatchObject({ code: 'BAD_REQUEST', fatal: false });
+  });
+
+  it('closes the connection on BYE after HELLO', async () => {
+    d = await startTestDaemon();
+    const c = await hello('Leaving');
+    c.send(env('BYE'));
+    await c.waitClosed();
+    expect(d.router.isOnline('Leaving')).toBe(false);
+  });
+
   it('answers an unknown resume token with RESUME_TOO_OLD then a fresh WELCOME', async () => {
     d = await startTestDaemon();
     const c = await raw();
