@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { CLI_SENDER } from '../../../lib/protocol';
-import { withClient, type CliContext } from '../context';
+import { CliError, EXIT, withClient, type CliContext } from '../context';
 
 /** The CLI's commands speak as the same user `send` uses, so a worker's reply to its spawner lands in one inbox. */
 export const CLI_USER = CLI_SENDER;
@@ -15,10 +15,26 @@ interface SpawnFlags {
   json?: boolean;
 }
 
+/**
+ * Commander drops `--` and mixes what follows into the operands; the raw argv tells them apart, so
+ * `spawn w1 bash -- --norc -i` passes `--norc -i` to bash instead of taking `--norc` as the task.
+ */
+export function splitOperands(rawArgs: string[], operands: string[]): { task?: string; passthrough: string[] } {
+  const dashes = rawArgs.indexOf('--');
+  const passthrough = dashes === -1 ? [] : rawArgs.slice(dashes + 1);
+  const before = operands.slice(0, operands.length - passthrough.length);
+  if (before.length > 3) {
+    throw new CliError(`Too many arguments: ${before.slice(3).join(' ')}. Quote the task, and put arguments for the CLI after --.`, EXIT.USAGE);
+  }
+  return { task: before[2], passthrough };
+}
+
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('spawn <name> <cli> [task]')
-    .description('start a worker: <cli> is a preset (claude, codex, gemini, cursor, opencode, demo) or any executable')
+    .usage('[options] <name> <cli> [task] [-- <cli args…>]')
+    .description('start a worker: <cli> is a preset (claude, codex, gemini, cursor, opencode, demo) or any executable; arguments after -- go to the CLI')
+    .allowExcessArguments()
     .option('--cwd <dir>', 'working directory (relative to the project root)')
     .option('--team <team>', 'team name')
     .option('--model <model>', 'model for presets that take one')
@@ -26,7 +42,9 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--interactive', 'keep the CLI interactive (presets skip their headless flags)')
     .option('--wait', 'wait until the worker is running and registered')
     .option('--json', 'print JSON')
-    .action(async (name: string, cli: string, task: string | undefined, opts: SpawnFlags) => {
+    .action(async (name: string, cli: string, _task: string | undefined, opts: SpawnFlags, cmd: Command) => {
+      const { task, passthrough } = splitOperands((program as Command & { rawArgs: string[] }).rawArgs, cmd.args);
+      const args = [...(opts.args ?? []), ...passthrough];
       await withClient(ctx, CLI_USER, async (client) => {
         const result = await client.spawn({
           name,
@@ -35,7 +53,7 @@ export function register(program: Command, ctx: CliContext): void {
           cwd: opts.cwd,
           team: opts.team,
           model: opts.model,
-          args: opts.args,
+          args: args.length > 0 ? args : undefined,
           interactive: opts.interactive,
           waitForReady: opts.wait,
         });
