@@ -43,6 +43,7 @@ export class Connection implements Endpoint {
   private drainWaiters: (() => void)[] = [];
   /** Congested recipients this connection waits for before reading again. */
   private blockedOn = 0;
+  private detached = false;
 
   constructor(
     private readonly socket: Socket,
@@ -114,6 +115,7 @@ export class Connection implements Endpoint {
     if (this.closed) return;
     this.state = 'closing';
     this.clearHelloTimer();
+    this.detach();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), FATAL_CLOSE_GRACE_MS).unref();
   }
@@ -342,12 +344,19 @@ export class Connection implements Endpoint {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.clearHelloTimer();
+    this.detach();
+    this.onClosed(this);
+  }
+
+  /** Leave the router as soon as the connection is done, not when the peer finishes closing. */
+  private detach(): void {
+    if (this.detached) return;
+    this.detached = true;
     if (this.name) this.ctx.router.unregister(this);
     this.ctx.router.dropOrigin(this);
     // Senders waiting for this socket to drain must not wait forever.
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const resume of waiters) resume();
-    this.onClosed(this);
   }
 }
