@@ -26,7 +26,7 @@ test('a bash worker spawned from the dialog takes input, follows the window size
 
   // Its prompt appears.
   await expect(page.getByTestId(`terminal-${NAME}`)).toBeVisible();
-  await expectTerminalText(page, NAME, /\$ ?$/m);
+  await expectTerminalText(page, NAME, /[$#] ?$/m);
 
   // Typing goes into the driven terminal.
   await focusTerminal(page, NAME);

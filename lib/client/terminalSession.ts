@@ -304,12 +304,18 @@ export class TerminalSession {
     this.searchAddon?.clearDecorations();
   }
 
-  /** The terminal's text (scrollback and screen), trailing blanks trimmed: for tests and copy. */
+  /** The terminal's text (scrollback and screen, wrapped lines joined, trailing blanks trimmed): for tests and copy. */
   text(): string {
     const buf = this.term?.buffer.active;
     if (!buf) return '';
     const lines: string[] = [];
-    for (let i = 0; i < buf.length; i++) lines.push(buf.getLine(i)?.translateToString(true) ?? '');
+    for (let i = 0; i < buf.length; i++) {
+      const line = buf.getLine(i);
+      const text = line?.translateToString(true) ?? '';
+      // A line the terminal wrapped continues the previous one: join them back into what was printed.
+      if (line?.isWrapped && lines.length) lines[lines.length - 1] += text;
+      else lines.push(text);
+    }
     while (lines.length && lines[lines.length - 1] === '') lines.pop();
     return lines.join('\n');
   }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import { Server, type Socket } from 'socket.io';
-import { MAX_INPUT_BYTES, type WorkerInfo } from '../../lib/protocol';
+import { DASHBOARD_USER, MAX_INPUT_BYTES, type WorkerInfo } from '../../lib/protocol';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../lib/realtime/events';
 import { FlowControl } from '../../lib/realtime/flow-control';
 import type { RelayRuntime } from '../../lib/runtime';
@@ -119,6 +119,9 @@ export function createRealtime(options: RealtimeOptions): Realtime {
   spawnManager.on('list', onList);
   router.on('message', onMessage);
   router.on('presence', onPresence);
+  // The dashboard's user is a known recipient, so agents can answer what was sent from the composer;
+  // its messages reach the browser through the 'message' broadcast above, so delivery has nothing to do.
+  const dashboardUser = router.attachLocalAgent(DASHBOARD_USER, { entityType: 'user' }, { deliver: () => {} });
 
   io.on('connection', (socket: RelaySocket) => {
     const sink: ViewerSink = {
@@ -148,6 +151,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       spawnManager.off('list', onList);
       router.off('message', onMessage);
       router.off('presence', onPresence);
+      dashboardUser.detach();
       hub.close();
       io.disconnectSockets(true);
       // io.close() would also close the HTTP server, which belongs to server/index.ts.
