@@ -19,7 +19,7 @@ export interface WorkerMcpInput {
   dataDir: string;
   socketPath: string;
   outboxDir: string;
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
 }
 
 export interface WorkerMcpLaunch {
@@ -51,7 +51,7 @@ function tomlValue(value: string | string[] | Record<string, string>): string {
 export function writeWorkerMcpConfig(input: WorkerMcpInput): WorkerMcpLaunch | null {
   const kind = cliKind(input.cli);
   if (!kind) return null;
-  const base = defaultServerCommand(input.env ?? process.env);
+  const base = defaultServerCommand((input.env ?? process.env) as NodeJS.ProcessEnv);
   const env = {
     ...(base.env ?? {}),
     RELAY_AGENT_NAME: input.name,

@@ -11,6 +11,7 @@ import type { RelayRouter, LocalAgentHandle } from '../router/types';
 import type { WorkerRecordStore } from '../storage/types';
 import { formatInjectedMessage } from '../relay-commands/injection';
 import { createOutboxWatcher, type OutboxWatcher } from '../relay-commands/outbox';
+import { writeWorkerMcpConfig } from '../mcp/worker-config';
 import { logger } from '../logger';
 import { resolveCli } from './presets';
 import { createRelayBridge, type RelayBridge } from './relay-bridge';
@@ -148,6 +149,10 @@ export class SpawnManager extends EventEmitter implements SpawnManagerApi {
       TERM: 'xterm-256color',
     });
     const resolved = resolveCli(request.cli, { args: request.args, interactive: request.interactive, model: request.model, cwd, env });
+    // [mcp hook, added by the MCP engineer] CLIs that take a per-run MCP config (claude, codex) get
+    // our server, so the agent can use relay tools; others are unchanged (server/mcp/worker-config.ts).
+    const mcpLaunch = writeWorkerMcpConfig({ cli: request.cli, name, dataDir: this.options.dataDir, socketPath: this.options.socketPath, outboxDir, env });
+    if (mcpLaunch) resolved.args = [...mcpLaunch.args, ...resolved.args];
 
     this.reserved.add(name);
     let worker: Worker;

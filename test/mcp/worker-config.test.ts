@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -84,5 +84,29 @@ describe('writeWorkerMcpConfig', () => {
     // The MCP helper connection is internal: Worker1 is not claimed by it.
     const names = (await alice.listAgents()).map((a) => a.name);
     expect(names).not.toContain('Worker1');
+  });
+
+  it('the SpawnManager starts a claude worker with --mcp-config', async () => {
+    daemon = await startTestDaemon(sandbox);
+    // A stand-in `claude` that records its arguments, first on PATH for this worker only.
+    const bin = join(sandbox.dir, 'bin');
+    const argsFile = join(sandbox.dir, 'claude-args');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'claude'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\nexec sleep 30\n`);
+    chmodSync(join(bin, 'claude'), 0o755);
+    alice = new RelayClient({ name: 'Alice', socketPath: daemon.socketPath, reconnect: false });
+    await alice.connect();
+    await alice.spawn({ name: 'Claude1', cli: 'claude', env: { PATH: `${bin}:${process.env.PATH}` } });
+    const args = await eventually(() => {
+      try {
+        return readFileSync(argsFile, 'utf8').split('\n');
+      } catch {
+        return undefined;
+      }
+    }, 'the stand-in claude to start');
+    const i = args.indexOf('--mcp-config');
+    expect(i).toBeGreaterThanOrEqual(0);
+    expect(JSON.parse(readFileSync(args[i + 1], 'utf8')).mcpServers['agent-relay'].env.RELAY_AGENT_NAME).toBe('Claude1');
+    expect(args).toContain('--dangerously-skip-permissions');
   });
 });
