@@ -194,12 +194,7 @@ export class RelayClient extends EventEmitter {
     try {
       const result = await this.workerRequest<z.infer<typeof SpawnResultSchema>>('SPAWN', request, timeoutMs, `Spawning ${request.name}`);
       const outcome: SpawnOutcome = { name: result.name, pid: result.pid, policyDecision: result.policyDecision };
-      if (ready) {
-        const timeout = new PendingRequests();
-        const deadline = timeout.wait<never>('ready', timeoutMs, `Waiting for ${request.name} to be ready`);
-        outcome.ready = await Promise.race([ready, deadline]).finally(() => timeout.rejectAll(() => new Error('done')));
-        deadline.catch(() => {});
-      }
+      if (ready) outcome.ready = await withDeadline(ready, timeoutMs, `${request.name} was spawned but did not become ready within ${timeoutMs} ms; check it with: agent-relay logs ${request.name}`);
       return outcome;
     } finally {
       stopWaiting();
@@ -446,8 +441,12 @@ export class RelayClient extends EventEmitter {
       this.resumeToken = undefined; // a fresh WELCOME follows
       return;
     }
-    if (error.fatal) this.fatal = error;
     const err = new RelayError(error.code, error.message, error.replyTo);
+    if (error.fatal) {
+      this.fatal = error;
+      // Refused at HELLO (reserved name, bad request): say why now rather than at the close that follows.
+      this.handshake?.reject(err);
+    }
     if (error.replyTo) {
       if (this.requests.reject(error.replyTo, err)) return;
       const correlationId = this.syncBySendId.get(error.replyTo);
@@ -489,6 +488,14 @@ export class RelayClient extends EventEmitter {
     this.seen.set(id, ack);
     if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.keys().next().value as string);
   }
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, sentence: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RelayError('REQUEST_TIMEOUT', sentence)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 function toMessage(env: Envelope<SendPayload>): RelayMessage {

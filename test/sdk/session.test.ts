@@ -98,3 +98,12 @@ describe('RelayClient sessions', () => {
     expect(second.state).toBe('ready');
   });
 });
+
+describe('RelayClient handshake refusals', () => {
+  it('connect rejects with the daemon\'s code when the name is reserved', async () => {
+    daemon = await startTestDaemon();
+    const client = new RelayClient({ name: 'Dashboard', socketPath: daemon.socketPath });
+    await expect(client.connect()).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(client.state).toBe('closed');
+  });
+});
