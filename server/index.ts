@@ -124,7 +124,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     let port = options.port ?? 3888;
     const security = createSecurity({ token, host, port: () => port });
     const app = next({ dev: options.dev ?? false, dir: REPO_ROOT, hostname: host, port, quiet: true });
-    await app.prepare();
+    await quietStdout(() => app.prepare());
     undo.push(() => app.close());
     const handle = app.getRequestHandler();
 
@@ -172,6 +172,25 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/**
+ * Next prints timing lines ("✓ Running next.config.mjs took …") while preparing, whatever `quiet`
+ * says. `up` promises one line on stdout, the URL, so those go to the debug log instead.
+ */
+async function quietStdout<T>(fn: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    logger.debug({ next: String(chunk).trimEnd() }, 'next');
+    const callback = rest.find((r): r is () => void => typeof r === 'function');
+    callback?.();
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    return await fn();
+  } finally {
+    process.stdout.write = write;
   }
 }
 

@@ -37,7 +37,7 @@ export async function runUp(options: UpOptions = {}): Promise<number> {
     if (options.buildIfStale && !options.dev) {
       await buildIfStale(REPO_ROOT, { stdio: 'inherit', log: (line) => process.stderr.write(`${line}\n`) });
     }
-    const server = await startRelayServer({
+    const starting = startRelayServer({
       projectRoot: resolve(options.projectRoot ?? options.project ?? resolveProjectRoot()),
       port: options.port,
       host: options.host,
@@ -48,7 +48,13 @@ export async function runUp(options: UpOptions = {}): Promise<number> {
       maxWorkers: options.maxWorkers,
       quiet: options.quiet,
     });
-    installSignalHandlers(server.close);
+    // Installed before the URL is printed: a signal that arrives right after it must still stop
+    // the server cleanly (it waits for the start to finish, then closes).
+    installSignalHandlers(async () => {
+      const server = await starting.catch(() => undefined);
+      await server?.close();
+    });
+    await starting;
     return await new Promise<number>(() => undefined); // runs until a signal ends the process
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

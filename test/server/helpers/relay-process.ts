@@ -28,9 +28,10 @@ export function makeSandbox(): Sandbox {
   const home = join(dir, 'home');
   mkdirSync(projectRoot);
   writeFileSync(join(projectRoot, 'package.json'), '{"private":true}\n');
+  // bin/agent-relay.js sets NODE_ENV=production for `up` itself. RELAY_SOCKET would point the CLI
+  // at someone else's daemon.
   const env: NodeJS.ProcessEnv = { ...process.env, AGENT_RELAY_HOME: home, AGENT_RELAY_PROJECT: projectRoot, AGENT_RELAY_LOG: 'warn' };
   delete env.RELAY_SOCKET;
-  delete env.NODE_ENV; // vitest sets 'test'; bin/agent-relay.js decides production itself
   return { dir, projectRoot, home, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
