@@ -1,0 +1,101 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AttachResult } from '../../lib/realtime/events';
+import { connected, startStack, until, ViewRecorder, type Client, type Stack } from './harness';
+
+let stack: Stack;
+beforeEach(async () => {
+  stack = await startStack();
+});
+afterEach(async () => {
+  await stack.close();
+});
+
+function attach(socket: Client, payload: { name: string; since?: number }): Promise<AttachResult> {
+  return new Promise((resolve) => socket.emit('worker:attach', payload, resolve));
+}
+
+async function outputOf(name: string, since = 0): Promise<string> {
+  const end = stack.spawnManager.getWorker(name)!.outputBytes;
+  const slice = await stack.spawnManager.readOutput(name, since, end - since + 1);
+  expect(slice.start).toBe(since);
+  return slice.data.toString('utf8');
+}
+
+/** `cat` in a PTY: everything typed comes back (terminal echo plus cat's copy). */
+async function spawnCat(name: string) {
+  const info = await stack.spawnManager.spawn({ name, cli: 'cat' });
+  await until(() => stack.spawnManager.getWorker(name)?.status !== 'starting', 'cat to start');
+  return info;
+}
+
+describe('realtime streaming', () => {
+  it('attach without an offset gets a snapshot, then live output contiguous from its offset', async () => {
+    await spawnCat('cat1');
+    stack.spawnManager.sendWorkerInput('cat1', 'before-attach\r');
+    await until(async () => (await outputOf('cat1')).includes('before-attach'), 'early output');
+
+    const viewer = stack.client();
+    await connected(viewer);
+    const view = new ViewRecorder(viewer, 'cat1');
+    const result = await attach(viewer, { name: 'cat1' });
+    expect(result).toMatchObject({ ok: true, mode: 'snapshot', driver: viewer.id });
+    await until(() => view.snapshots.length === 1, 'the snapshot');
+    expect(view.snapshots[0].data).toContain('before-attach');
+
+    stack.spawnManager.sendWorkerInput('cat1', 'live-line\r');
+    await until(() => view.text.includes('live-line\r\nlive-line'), 'live output');
+    await until(() => view.next === stack.spawnManager.getWorker('cat1')!.outputBytes, 'viewer at the end');
+    expect(view.problems).toEqual([]);
+    expect(view.text).toBe(await outputOf('cat1', view.snapshots[0].offset));
+  });
+
+  it('reattaching with since gets exactly the missing bytes: the concatenation equals the output from 0', async () => {
+    await spawnCat('cat2');
+    const first = stack.client();
+    await connected(first);
+    const view1 = new ViewRecorder(first, 'cat2', 0);
+    expect(await attach(first, { name: 'cat2', since: 0 })).toMatchObject({ ok: true, mode: 'bytes' });
+    stack.spawnManager.sendWorkerInput('cat2', 'one\r');
+    await until(() => view1.text.includes('one\r\none'), 'first output');
+    first.disconnect();
+    const resumeAt = view1.next!;
+
+    stack.spawnManager.sendWorkerInput('cat2', 'two-while-away\r');
+    await until(async () => (await outputOf('cat2')).includes('two-while-away\r\ntwo-while-away'), 'output while away');
+
+    const second = stack.client();
+    await connected(second);
+    const view2 = new ViewRecorder(second, 'cat2', resumeAt);
+    expect(await attach(second, { name: 'cat2', since: resumeAt })).toMatchObject({ ok: true, mode: 'bytes' });
+    stack.spawnManager.sendWorkerInput('cat2', 'three\r');
+    await until(() => view2.text.includes('three\r\nthree'), 'live after reattach');
+    await until(() => view2.next === stack.spawnManager.getWorker('cat2')!.outputBytes, 'second viewer at the end');
+
+    expect(view1.problems).toEqual([]);
+    expect(view2.problems).toEqual([]);
+    expect(view2.snapshots).toEqual([]);
+    expect(view1.text + view2.text).toBe(await outputOf('cat2', 0));
+  });
+
+  it('an offset beyond the output (a restarted daemon) gets a snapshot instead', async () => {
+    await spawnCat('cat3');
+    const viewer = stack.client();
+    await connected(viewer);
+    const view = new ViewRecorder(viewer, 'cat3');
+    expect(await attach(viewer, { name: 'cat3', since: 10_000_000 })).toMatchObject({ ok: true, mode: 'snapshot' });
+    await until(() => view.snapshots.length === 1, 'the snapshot');
+  });
+
+  it('pushes worker list, status and message events without polling', async () => {
+    const viewer = stack.client();
+    await connected(viewer);
+    const lists: string[][] = [];
+    const messages: string[] = [];
+    viewer.on('workers', (workers) => lists.push(workers.map((w) => w.name)));
+    viewer.on('message', (m) => messages.push(`${m.from}->${m.to}:${m.body}`));
+    await spawnCat('cat4');
+    await until(() => lists.some((names) => names.includes('cat4')), 'a workers event with the new worker');
+    stack.router.sendAs('Dashboard', 'cat4', 'hello worker');
+    await until(() => messages.includes('Dashboard->cat4:hello worker'), 'the message event');
+  });
+});
