@@ -78,5 +78,7 @@ export function validationError(error: z.ZodError, what: string): ApiError {
   const issue = error.issues[0];
   const field = issue?.path.length ? issue.path.map(String).join('.') : undefined;
   const where = field ? ` (${field})` : '';
+  // A bad worker name keeps the SpawnManager's code, whichever layer noticed it first.
+  if (field === 'name') return new ApiError(400, 'INVALID_NAME', `Invalid name: ${issue?.message ?? 'malformed'}`, field);
   return new ApiError(400, 'BAD_REQUEST', `Invalid ${what}${where}: ${issue?.message ?? 'malformed'}.`, field);
 }
