@@ -10,20 +10,18 @@ import { MechanismUnavailableError, type ReleaseOptions, type SpawnReleaseMechan
 
 export const DEFAULT_DASHBOARD_URL = 'http://127.0.0.1:3888';
 
-/** The daemon via an SDK client. Connects on first use, so a daemon started later is found. */
-export function daemonMechanism(client: RelayClient): SpawnReleaseMechanism {
-  const ready = async () => {
-    if (client.state !== 'ready' && client.state !== 'reconnecting') await client.connect();
-  };
+/**
+ * The daemon via an SDK client. `connected` returns the client once it is connected, or throws a
+ * transport error: the caller owns connecting, so two connects never race under one agent name.
+ */
+export function daemonMechanism(connected: () => Promise<RelayClient>): SpawnReleaseMechanism {
   return {
     async spawn(request) {
-      await ready();
-      const outcome = await client.spawn(request);
+      const outcome = await (await connected()).spawn(request);
       return { name: outcome.name, pid: outcome.pid };
     },
     async release(name, options) {
-      await ready();
-      return client.release(name, options);
+      return (await connected()).release(name, options);
     },
   };
 }
@@ -69,9 +67,8 @@ async function call(target: () => DashboardTarget, method: string, path: string,
   const response = await fetch(`${baseUrl}${path}`, {
     method,
     headers: {
+      // A program sends the token and no Origin (server/security: only browsers must send one).
       authorization: `Bearer ${token}`,
-      // State-changing requests are Origin-checked; ours is the dashboard's own origin.
-      origin: baseUrl,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -10,7 +10,7 @@ import {
   type OutboxCommand,
   type RelayCommand,
 } from '../relay-commands';
-import { FallbackChain, type FallbackChainOptions } from './fallback';
+import { FallbackChain, MechanismUnavailableError, type FallbackChainOptions } from './fallback';
 import { daemonMechanism, dashboardMechanism } from './mechanisms';
 
 /**
@@ -71,7 +71,7 @@ export function createRelaySide(options: RelaySideOptions): RelaySide {
     hello: { cli: 'agent-relay run', program: 'agent-relay run' },
   });
   const chain = new FallbackChain({
-    daemon: daemonMechanism(client),
+    daemon: daemonMechanism(() => connected()),
     dashboard: dashboardMechanism(options.projectRoot, options.env),
     onSpawn: options.onSpawn,
     onRelease: options.onRelease,
@@ -89,16 +89,38 @@ export function createRelaySide(options: RelaySideOptions): RelaySide {
     if (!closed) notice(willReconnect ? 'agent-relay: connection to the daemon lost; reconnecting…' : 'agent-relay: disconnected from the daemon.');
   });
 
-  const connect = async (): Promise<void> => {
-    try {
-      await client.connect();
-      notice(`agent-relay: connected as ${options.name}.`);
-    } catch (err) {
-      if (closed) return;
-      if (!retryTimer) notice(`agent-relay: ${(err as Error).message} (will keep trying; the command runs anyway)`);
-      retryTimer = setTimeout(() => void connect(), CONNECT_RETRY_MS);
-      retryTimer.unref();
-    }
+  // One connect attempt at a time, shared by the retry loop and spawn/release: two concurrent
+  // connects under one agent name would make the daemon drop the first (DUPLICATE_CONNECTION).
+  let attempt: Promise<boolean> | undefined;
+  let lastError: unknown;
+  const tryConnect = (): Promise<boolean> =>
+    (attempt ??= client
+      .connect()
+      .then(
+        () => {
+          notice(`agent-relay: connected as ${options.name}.`);
+          return true;
+        },
+        (err: unknown) => {
+          lastError = err;
+          return false;
+        },
+      )
+      .finally(() => (attempt = undefined)));
+
+  const connectLoop = async (first: boolean): Promise<void> => {
+    if (closed || client.state === 'ready' || (await tryConnect()) || closed) return;
+    if (first) notice(`agent-relay: ${(lastError as Error).message} (will keep trying; the command runs anyway)`);
+    retryTimer = setTimeout(() => void connectLoop(false), CONNECT_RETRY_MS);
+    retryTimer.unref();
+  };
+
+  const connected = async (): Promise<RelayClient> => {
+    if (client.state === 'ready') return client;
+    // The SDK is already reconnecting on its own: do not start a second connection beside it.
+    if (client.state === 'reconnecting') throw new MechanismUnavailableError('reconnecting to the daemon');
+    if (await tryConnect()) return client;
+    throw lastError;
   };
 
   const act = async (command: RelayCommand | OutboxCommand): Promise<void> => {
@@ -133,7 +155,7 @@ export function createRelaySide(options: RelaySideOptions): RelaySide {
 
   // Commands run one after another, in the order the agent printed them.
   let chainTail = Promise.resolve();
-  const ready = connect();
+  const ready = connectLoop(true);
 
   return {
     client,

@@ -102,8 +102,19 @@ export async function runWrapped(options: RunOptions): Promise<number> {
     stdout.write(chunk);
     relay.output(chunk);
   });
+  // The terminal closed or we were asked to stop: pass it on and exit when the command does.
+  const forward = (signal: NodeJS.Signals) => () => {
+    try {
+      pty.process.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
+  const handlers = (['SIGHUP', 'SIGTERM'] as const).map((sig) => [sig, forward(sig)] as const);
+  for (const [sig, fn] of handlers) process.on(sig, fn);
 
   const end = await new Promise<{ exitCode: number | null; signal: string | null }>((resolve) => pty.onEnd(resolve));
+  for (const [sig, fn] of handlers) process.off(sig, fn);
   stdin.off('data', onInput);
   stdout.off('resize', onResize);
   if (stdin.isTTY) stdin.setRawMode(wasRaw);
