@@ -112,6 +112,8 @@ viewer.on('worker:output', (name, start, data) => {
 viewer.on('worker:snapshot', (snap) => {
   if (snap.name !== opts.name) return;
   snapshots++;
+  // A viewer that keeps up must get every byte: a snapshot means the stream cannot be verified.
+  if (opts.renderMbps === 0 && started) finish('snapshot');
   // A reset: what follows continues from snap.offset; the hash can no longer match (slow viewer only).
   next = snap.offset;
   queue.length = 0;
