@@ -175,6 +175,19 @@ describe('agent-relay up (production server)', () => {
     expect(await socketIoError(origin, { token, headers: { Origin: origin } })).toBe('connected');
   });
 
+  it('refuses a WebSocket upgrade outside socket.io without the token', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${origin}/_next/webpack-hmr`, {
+        headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+      });
+      req.on('response', (res) => resolve(res.statusCode!));
+      req.on('upgrade', () => reject(new Error('upgraded without a token')));
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(401);
+  });
+
   it('binds 127.0.0.1 only by default', async () => {
     expect(await tcpConnects('127.0.0.1', port)).toBe(true);
     const others = Object.values(networkInterfaces())
