@@ -6,6 +6,7 @@ import { CliError, type CliContext } from '../context';
 /** Ctrl-] detaches, as in telnet: a byte no agent CLI binds, so nothing is lost by reserving it. */
 export const DETACH_BYTE = 0x1d;
 const CLEAR_SCREEN = '\x1b[H\x1b[2J\x1b[3J';
+const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGINT'];
 
 /**
  * `agent-relay attach <name>`: this terminal becomes the worker's terminal (like tmux attach).
@@ -31,6 +32,7 @@ async function attach(ctx: CliContext, name: string): Promise<void> {
       done = true;
       stdin.off('data', onInput);
       stdout.off('resize', onResize);
+      for (const signal of SIGNALS) process.off(signal, onSignal);
       if (rawMode) stdin.setRawMode(false);
       stdin.pause();
       socket.emit('worker:detach', { name });
@@ -54,6 +56,9 @@ async function attach(ctx: CliContext, name: string): Promise<void> {
       finish(`detached from ${name}; it keeps running`);
     };
     const onResize = () => socket.emit('worker:resize', { name, ...size() });
+    // Killed while attached: put the terminal back before going.
+    const onSignal = (signal: NodeJS.Signals) => finish(`detached (${signal}); ${name} keeps running`);
+    for (const signal of SIGNALS) process.once(signal, onSignal);
 
     socket.on('worker:snapshot', (snap) => {
       if (snap.name !== name) return;
