@@ -98,7 +98,7 @@ export async function startMcpServer(cwd: string, env: NodeJS.ProcessEnv, extraE
 }
 
 /** Polls `check` until it returns a value (behaviour, not timing: the deadline only bounds a hang). */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, deadlineMs = 15_000): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, what: string, deadlineMs = 25_000): Promise<T> {
   const until = Date.now() + deadlineMs;
   for (;;) {
     const value = await check();

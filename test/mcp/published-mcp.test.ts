@@ -50,4 +50,4 @@ it("the published @agent-relay/mcp@2.0.29 server's outbox sends reach their reci
   const got = await eventually(() => received.find((m) => m.body === 'hello from v1 mcp'), 'Alice to receive the outbox message');
   expect(got.from).toBe('Legacy');
   expect(got.thread).toBe('compat-1');
-});
+}, 60_000);

@@ -20,7 +20,7 @@ afterEach(async () => {
 
 const TOOLS = ['relay_send', 'relay_inbox', 'relay_who', 'relay_spawn', 'relay_release', 'relay_status', 'relay_workers', 'relay_send_input', 'relay_logs'];
 
-describe('agent-relay mcp serve', () => {
+describe('agent-relay mcp serve', { timeout: 60_000 }, () => {
   it('finds the daemon through the marker from an unrelated directory and every tool works', async () => {
     daemon = await startTestDaemon(sandbox);
     alice = new RelayClient({ name: 'Alice', socketPath: daemon.socketPath, reconnect: false });

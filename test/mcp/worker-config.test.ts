@@ -30,7 +30,7 @@ const input = () => {
   return { name: 'Worker1', dataDir, socketPath: join(dataDir, 'relay.sock'), outboxDir: join(dataDir, 'outbox', 'Worker1'), env: sandbox.env };
 };
 
-describe('writeWorkerMcpConfig', () => {
+describe('writeWorkerMcpConfig', { timeout: 60_000 }, () => {
   it('gives a Claude Code worker --mcp-config with a private file, outside the project', () => {
     const launch = writeWorkerMcpConfig({ ...input(), cli: 'claude' })!;
     expect(launch.args[0]).toBe('--mcp-config');

@@ -49,7 +49,7 @@ function runInTerminal(args: string[], cwd: string): Terminal {
   return { term, screen: () => out, exited };
 }
 
-describe('agent-relay run', () => {
+describe('agent-relay run', { timeout: 60_000 }, () => {
   it('types messages for the agent into its terminal and sends its ->relay: lines', async () => {
     daemon = await startTestDaemon(sandbox);
     bob = new RelayClient({ name: 'Bob', socketPath: daemon.socketPath, reconnect: false });
@@ -72,7 +72,7 @@ describe('agent-relay run', () => {
 
     t.term.write('exit 3\r');
     expect(await t.exited).toBe(3);
-  });
+  }, 60_000);
 
   it('passes the exit code through and runs the command even with no daemon', async () => {
     const t = runInTerminal(['--name', 'Solo', '--', 'bash', '-c', 'echo wrapped-output; exit 7'], sandbox.elsewhere);
