@@ -44,6 +44,16 @@ afterAll(async () => {
   sandbox?.cleanup();
 }, 60_000);
 
+describe('status against agent-relay up', () => {
+  it('finds the project socket from the project directory and prints the pid and dashboard from the marker', async () => {
+    const r = await runCli(['status'], { cwd: sandbox.projectRoot, env: { ...sandbox.env, AGENT_RELAY_PROJECT: '' }, timeoutMs: 30_000 });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`pid:       ${server.child.pid}`);
+    expect(r.stdout).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+/);
+    expect(r.stdout).toMatch(/workers: +1/);
+  });
+});
+
 describe('logs and attach through the dashboard', () => {
   it('logs prints what the worker wrote', async () => {
     await cli('input', 'w1', 'echo logs-$((40+2))\\r');
