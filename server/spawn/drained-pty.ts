@@ -1,20 +1,27 @@
+import { randomBytes } from 'node:crypto';
 import * as pty from 'node-pty';
 import { constants as osConstants } from 'node:os';
 
 /**
- * node-pty with the tail-loss bug worked around (microsoft/node-pty#72).
+ * node-pty without losing the tail of a child's output at exit (microsoft/node-pty#72).
  *
- * Why the tail gets lost: when the child exits, node-pty's native waitpid thread calls its JS
- * `onexit`. If the master socket has not reached EIO yet (our reader is behind: the event loop was
- * busy, or the PTY was paused), node-pty arms a 200 ms timer that calls `_socket.destroy()`. Any
- * bytes still in the kernel's PTY buffer are then thrown away, and `exit` fires.
+ * Two things lose bytes when the child exits while our reader is behind (event loop busy, PTY
+ * paused for flow control):
+ *  1. node-pty arms a 200 ms timer after exit that destroys the master socket, discarding what
+ *     the kernel still holds;
+ *  2. the kernel itself: the child is the session leader, and when a session leader exits its
+ *     controlling terminal is hung up, which flushes output still queued towards the master.
+ *     No reader, however fast, can be sure to win that race.
  *
- * The fix: we replace `destroy` on that socket instance. A destroy that does not come from the
- * stream itself reaching its end (EIO / close) is deferred: we keep reading until the kernel says
- * EIO, which on Linux happens only after every byte the slave side wrote has been read. Only if the
- * PTY stays open and silent for `lingerMs` after the child exited (a background grandchild still
- * holds the slave) do we destroy for real, so exit is never withheld forever.
- * `end` is emitted once, after the last `data`, with the child's exit code or signal.
+ * So the child never is the session leader: a tiny `/bin/sh` guard is. It runs the command in the
+ * foreground (same process group, so signals to the group reach both), and when the command ends
+ * it prints an end marker carrying a per-spawn nonce and the exit status, then waits until we
+ * answer with the nonce. We answer only after reading the marker, so every byte the command wrote
+ * has been read before the session leader exits. Bytes from the marker on are ours and are never
+ * emitted. The guard traps INT/TERM/QUIT with a no-op so it outlives the command's own handling of
+ * them (handlers, unlike ignores, are not inherited across exec). If the guard itself is killed
+ * (SIGKILL), there is no marker; `end.drained` is then false and the exit is the guard's.
+ * Additionally node-pty's post-exit destroy is deferred until EOF, bounded by `lingerMs`.
  */
 
 export interface DrainedPtyOptions {
@@ -31,11 +38,12 @@ export interface DrainedPtyOptions {
 export interface PtyEnd {
   exitCode: number | null;
   signal: string | null;
-  /** true when EOF was reached (every byte read); false when we gave up after lingerMs. */
+  /** true when the end marker proved every byte was read. */
   drained: boolean;
 }
 
 export interface DrainedPty {
+  /** The guard's pid: session leader and process group id of the worker. */
   readonly pid: number;
   readonly process: pty.IPty;
   write(data: string | Buffer): void;
@@ -47,13 +55,27 @@ export interface DrainedPty {
 }
 
 const DEFAULT_LINGER_MS = 3000;
+const GUARD_SHELL = '/bin/sh';
+// $1: nonce; the rest: the command. `stty sane -echo` so the answer is read whatever mode the
+// command left the terminal in; the loop ignores stale typed lines that are not the nonce.
+const GUARD_SCRIPT = [
+  'n=$1; shift',
+  'trap : INT TERM QUIT',
+  '"$@"',
+  'c=$?',
+  "printf '\\033]6973;relay-end;%s;%s\\007' \"$n\" \"$c\"",
+  'stty sane -echo 2>/dev/null',
+  'while read -r l; do [ "$l" = "$n" ] && break; done',
+  'exit "$c"',
+].join('\n');
 
 interface NodePtyInternals {
   _socket: { destroy: (err?: Error) => unknown; destroyed?: boolean; on(event: string, fn: (...a: unknown[]) => void): void };
 }
 
 export function spawnDrainedPty(options: DrainedPtyOptions): DrainedPty {
-  const child = pty.spawn(options.file, options.args, {
+  const nonce = randomBytes(9).toString('hex');
+  const child = pty.spawn(GUARD_SHELL, ['-c', GUARD_SCRIPT, 'agent-relay-guard', nonce, options.file, ...options.args], {
     name: 'xterm-256color',
     cols: options.cols,
     rows: options.rows,
@@ -63,49 +85,90 @@ export function spawnDrainedPty(options: DrainedPtyOptions): DrainedPty {
     encoding: null,
   } as pty.IPtyForkOptions);
 
+  const marker = Buffer.from(`\x1b]6973;relay-end;${nonce};`);
+  let held = Buffer.alloc(0);
+  let markerStatus: number | undefined;
+  let afterMarker: Buffer | undefined;
+
+  const dataListeners: Array<(chunk: Buffer) => void> = [];
+  const endListeners: Array<(end: PtyEnd) => void> = [];
+  const emit = (chunk: Buffer) => {
+    if (chunk.length > 0) for (const l of dataListeners) l(chunk);
+  };
+
+  const onRaw = (chunk: Buffer): void => {
+    if (afterMarker) {
+      readStatus(chunk);
+      return;
+    }
+    const buf = held.length ? Buffer.concat([held, chunk]) : chunk;
+    const at = buf.indexOf(marker);
+    if (at >= 0) {
+      held = Buffer.alloc(0);
+      emit(buf.subarray(0, at));
+      afterMarker = Buffer.alloc(0);
+      readStatus(buf.subarray(at + marker.length));
+      return;
+    }
+    // Hold back a tail that could be the start of the marker split across reads.
+    const keep = partialMarkerSuffix(buf, marker);
+    held = keep ? Buffer.from(buf.subarray(buf.length - keep)) : Buffer.alloc(0);
+    emit(keep ? buf.subarray(0, buf.length - keep) : buf);
+  };
+
+  const readStatus = (chunk: Buffer): void => {
+    if (markerStatus !== undefined || !afterMarker) return;
+    afterMarker = Buffer.concat([afterMarker, chunk]);
+    const bell = afterMarker.indexOf(0x07);
+    if (bell < 0) return;
+    markerStatus = Number(afterMarker.subarray(0, bell).toString('latin1'));
+    // Everything is read: let the guard (the session leader) exit.
+    child.write(`${nonce}\n`);
+  };
+
   const socket = (child as unknown as NodePtyInternals)._socket;
   const realDestroy = socket.destroy.bind(socket);
   let streamEnded = false;
-  let gaveUp = false;
   let lingerTimer: NodeJS.Timeout | undefined;
   let lastDataAt = Date.now();
-
   const giveUpIfSilent = (): void => {
     const lingerMs = options.lingerMs ?? DEFAULT_LINGER_MS;
     const silentFor = Date.now() - lastDataAt;
     if (silentFor >= lingerMs) {
-      gaveUp = true;
       realDestroy();
       return;
     }
     lingerTimer = setTimeout(giveUpIfSilent, lingerMs - silentFor);
     lingerTimer.unref?.();
   };
-
   socket.destroy = (err?: Error) => {
-    // The stream destroying itself after EIO (err set) or after close is the real end.
-    if (err || streamEnded || socket.destroyed) return realDestroy(err);
-    // node-pty's post-exit timer (or anyone else) asked to destroy while bytes may be pending.
+    // The stream destroying itself (EIO, EOF) is the real end; node-pty's post-exit timer is not.
+    if (err || streamEnded || socket.destroyed || markerStatus !== undefined) return realDestroy(err);
     if (!lingerTimer) giveUpIfSilent();
     return socket;
   };
+  socket.on('end', () => (streamEnded = true));
   socket.on('close', () => {
     streamEnded = true;
     if (lingerTimer) clearTimeout(lingerTimer);
   });
 
-  const dataListeners: Array<(chunk: Buffer) => void> = [];
-  const endListeners: Array<(end: PtyEnd) => void> = [];
   child.onData((chunk) => {
     lastDataAt = Date.now();
-    const buf = chunk as unknown as Buffer;
-    for (const l of dataListeners) l(buf);
+    onRaw(chunk as unknown as Buffer);
   });
-  // node-pty emits `exit` only after its socket closed, i.e. after our deferred destroy let it.
   child.onExit(({ exitCode, signal }) => {
-    const drained = !gaveUp;
-    const signalName = signal ? signalNameOf(signal) : null;
-    const end: PtyEnd = { exitCode: signalName ? null : exitCode, signal: signalName, drained };
+    if (markerStatus === undefined && held.length) emit(held);
+    held = Buffer.alloc(0);
+    let end: PtyEnd;
+    if (markerStatus !== undefined) {
+      // A shell reports death by signal N as 128+N.
+      const sig = markerStatus > 128 && markerStatus < 128 + 65 ? signalNameOf(markerStatus - 128) : null;
+      end = { exitCode: sig ? null : markerStatus, signal: sig, drained: true };
+    } else {
+      const sig = signal ? signalNameOf(signal) : null;
+      end = { exitCode: sig ? null : exitCode, signal: sig, drained: false };
+    }
     for (const l of endListeners) l(end);
   });
 
@@ -119,6 +182,16 @@ export function spawnDrainedPty(options: DrainedPtyOptions): DrainedPty {
     onData: (l) => void dataListeners.push(l),
     onEnd: (l) => void endListeners.push(l),
   };
+}
+
+/** Length of the longest suffix of `buf` that is a proper prefix of `marker`. */
+function partialMarkerSuffix(buf: Buffer, marker: Buffer): number {
+  const max = Math.min(buf.length, marker.length - 1);
+  for (let len = max; len > 0; len--) {
+    if (buf[buf.length - len] !== 0x1b) continue;
+    if (buf.subarray(buf.length - len).equals(marker.subarray(0, len))) return len;
+  }
+  return 0;
 }
 
 export function signalNameOf(signal: number): string {
