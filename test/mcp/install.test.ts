@@ -148,3 +148,26 @@ describe('mcp install', () => {
     expect(entry).toEqual({ type: 'local', command: [server.command, ...server.args], enabled: true });
   });
 });
+
+describe('agent-relay mcp install (the command)', () => {
+  it('--editor all with a temp HOME writes every user config, parseable, keeping what was there', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'agent-relay.js');
+    const cmdEnv: NodeJS.ProcessEnv = { ...process.env, HOME: home };
+    for (const k of ['XDG_CONFIG_HOME', 'CODEX_HOME', 'APPDATA', 'AGENT_RELAY_HOME', 'NODE_ENV']) delete cmdEnv[k];
+    const ctx = { home, platform: process.platform, env: cmdEnv, projectRoot: project };
+    for (const id of EDITOR_NAMES) seed(EDITORS[id].path('user', ctx)!, existingConfig(id));
+    const run = spawnSync(process.execPath, [bin, 'mcp', 'install', '--editor', 'all', '--json'], { cwd: project, env: cmdEnv, encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const results = JSON.parse(run.stdout) as Array<{ editor: EditorId; status: string; path: string }>;
+    expect(results.map((r) => r.status)).toEqual(EDITOR_NAMES.map(() => 'created'));
+    for (const r of results) {
+      const doc = read(r.path);
+      const container = doc[EDITORS[r.editor].containerKey];
+      expect(container.other, r.editor).toBeDefined();
+      expect(JSON.stringify(container[SERVER_KEY]), r.editor).toContain('mcp');
+    }
+    const again = spawnSync(process.execPath, [bin, 'mcp', 'install', '--editor', 'all', '--json'], { cwd: project, env: cmdEnv, encoding: 'utf8' });
+    expect((JSON.parse(again.stdout) as Array<{ status: string }>).every((r) => r.status === 'unchanged')).toBe(true);
+  }, 60_000);
+});
