@@ -33,6 +33,11 @@ export const FlowControl = {
   MAX_CATCHUP_BYTES: 1024 * 1024,
   /** Small PTY chunks are coalesced per worker for up to this long into one frame. */
   COALESCE_MS: 4,
+  /**
+   * ...but only once a window has seen more than this many bytes: below it (typing, a prompt) each
+   * chunk is sent at once, so an echo never waits for the window.
+   */
+  COALESCE_AFTER_BYTES: 2048,
   /** ...or until this many bytes are pending, whichever comes first. Also the largest catch-up frame. */
   FRAME_MAX_BYTES: 64 * 1024,
   /**

@@ -38,6 +38,8 @@ interface Stream {
   flushedEnd: number;
   pending: Buffer[];
   pendingSize: number;
+  /** Bytes seen in the current coalescing window (the timer's lifetime). */
+  windowBytes: number;
   timer: NodeJS.Timeout | undefined;
   viewers: Map<string, Viewer>;
 }
@@ -74,9 +76,16 @@ export class OutputHub {
     stream.pendingSize += chunk.length;
     // Coalescing (as in xterm.js's demo server): a busy agent writes many tiny chunks (a spinner
     // frame, one line); a socket.io packet and an xterm write per chunk cost far more than the bytes.
-    // Waiting a few ms merges them into one binary frame without a visible delay.
-    if (stream.pendingSize >= FlowControl.FRAME_MAX_BYTES) this.flush(stream);
-    else stream.timer ??= setTimeout(() => this.flush(stream), FlowControl.COALESCE_MS);
+    // But typing must not wait: within each COALESCE_MS window the first COALESCE_AFTER_BYTES go out
+    // at once, chunk by chunk (a keystroke's echo), and only a stream busier than that (a flood) is
+    // merged into frames. Delaying every chunk added COALESCE_MS to each echo (docs/performance.md).
+    stream.windowBytes += chunk.length;
+    if (stream.pendingSize >= FlowControl.FRAME_MAX_BYTES || stream.windowBytes <= FlowControl.COALESCE_AFTER_BYTES) this.flush(stream);
+    stream.timer ??= setTimeout(() => {
+      stream.timer = undefined;
+      stream.windowBytes = 0;
+      this.flush(stream);
+    }, FlowControl.COALESCE_MS);
   }
 
   /** Send what is pending now (before a worker's exit is announced, so output precedes it). */
@@ -102,7 +111,7 @@ export class OutputHub {
     const info = this.spawnManager.getWorker(name);
     let stream = this.streams.get(name);
     if (!stream) {
-      stream = { name, flushedEnd: info?.outputBytes ?? 0, pending: [], pendingSize: 0, timer: undefined, viewers: new Map() };
+      stream = { name, flushedEnd: info?.outputBytes ?? 0, pending: [], pendingSize: 0, windowBytes: 0, timer: undefined, viewers: new Map() };
       this.streams.set(name, stream);
     }
     const viewer: Viewer = { sink, sent: 0, acked: 0, busy: true };
@@ -181,9 +190,8 @@ export class OutputHub {
     this.streams.clear();
   }
 
+  /** Send what is pending. The coalescing window (stream.timer) stays open: it closes on its own. */
   private flush(stream: Stream): void {
-    if (stream.timer) clearTimeout(stream.timer);
-    stream.timer = undefined;
     if (stream.pendingSize === 0) return;
     const data = stream.pending.length === 1 ? stream.pending[0] : Buffer.concat(stream.pending, stream.pendingSize);
     const start = stream.flushedEnd;
