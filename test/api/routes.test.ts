@@ -80,6 +80,7 @@ describe('worker routes', () => {
 
   it('answers bad requests with the documented statuses and codes', async () => {
     expect(await errorOf(await workersRoute.POST(json('/workers', { name: '9 bad name', cli: 'cat' })))).toEqual({ status: 400, code: 'INVALID_NAME', field: 'name' });
+    expect(await errorOf(await workersRoute.POST(json('/workers', { name: 'huge', cli: 'cat', task: 'x'.repeat(1024 * 1024) })))).toMatchObject({ status: 413, code: 'TOO_LARGE' });
     expect(await errorOf(await workersRoute.POST(json('/workers', '{not json')))).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
     expect(await errorOf(await workersRoute.POST(json('/workers', { name: 'x' })))).toMatchObject({ status: 400, code: 'BAD_REQUEST', field: 'cli' });
     expect(await errorOf(await workersRoute.POST(json('/workers', { name: 'nocli', cli: 'no-such-program-xyz' })))).toMatchObject({ status: 422, code: 'CLI_NOT_FOUND' });

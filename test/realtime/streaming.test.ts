@@ -86,6 +86,29 @@ describe('realtime streaming', () => {
     await until(() => view.snapshots.length === 1, 'the snapshot');
   });
 
+  it('a worker that exits delivers all its output before worker:exit, and can still be attached afterwards', async () => {
+    const viewer = stack.client();
+    await connected(viewer);
+    const events: string[] = [];
+    const view = new ViewRecorder(viewer, 'short', 0);
+    viewer.on('worker:output', () => events.push('output'));
+    viewer.on('worker:exit', (info) => info.name === 'short' && events.push(`exit:${info.exitCode}`));
+    await stack.spawnManager.spawn({ name: 'short', cli: 'sh', args: ['-c', 'read go; yes last-words | head -c 200000; echo; echo THE-END; exit 3'] });
+    expect(await attach(viewer, { name: 'short', since: 0 })).toMatchObject({ ok: true, mode: 'bytes' });
+    stack.spawnManager.sendWorkerInput('short', 'go\r');
+    await until(() => events.includes('exit:3'), 'worker:exit');
+    expect(events.indexOf('exit:3')).toBe(events.length - 1);
+    expect(view.tail()).toContain('THE-END');
+    expect(view.next).toBe(stack.spawnManager.getWorker('short')!.outputBytes);
+    expect(view.problems).toEqual([]);
+
+    const late = stack.client();
+    await connected(late);
+    const lateView = new ViewRecorder(late, 'short');
+    expect(await attach(late, { name: 'short' })).toMatchObject({ ok: true, mode: 'snapshot', worker: { status: 'exited' } });
+    await until(() => lateView.snapshots[0]?.data.includes('THE-END'), 'a snapshot of the final screen');
+  });
+
   it('pushes worker list, status and message events without polling', async () => {
     const viewer = stack.client();
     await connected(viewer);
