@@ -149,7 +149,8 @@ export class Connection implements Endpoint {
 
   private handle(raw: ParsedFrame): void {
     const type = raw.type;
-    const id = typeof raw.id === 'string' ? raw.id : undefined;
+    // An id longer than the schema allows is not echoed: the answer must stay a small frame.
+    const id = typeof raw.id === 'string' && raw.id.length <= 256 ? raw.id : undefined;
     if (raw.v !== PROTOCOL_VERSION) {
       this.fatal('BAD_REQUEST', `Protocol version ${JSON.stringify(raw.v ?? null)} is not supported; this daemon speaks v${PROTOCOL_VERSION}. The connection is closed.`, id);
       return;
@@ -331,7 +332,7 @@ export class Connection implements Endpoint {
 
   private internal(err: unknown, frame: { type?: unknown; id?: unknown }): void {
     logger.error({ err, type: frame.type, agent: this.name }, 'handler failed');
-    const replyTo = typeof frame.id === 'string' ? frame.id : undefined;
+    const replyTo = typeof frame.id === 'string' && frame.id.length <= 256 ? frame.id : undefined;
     this.error('INTERNAL', 'The daemon failed to handle this message; it was not processed. See the daemon log, and retry.', replyTo);
   }
 

@@ -10,6 +10,7 @@ import type { Endpoint, ReplyTarget } from './endpoint';
 import { LocalEndpoint } from './local-endpoint';
 import { OfflineQueue } from './offline-queue';
 import { RecentlyDisconnected } from './presence';
+import { summary, toOutgoing, toView } from './views';
 import {
   RouterError,
   type Accepted, type AgentFacts, type LocalAgent, type LocalAgentHandle, type RelayRouter, type SendOptions,
@@ -199,7 +200,7 @@ export class Router extends EventEmitter implements RelayRouter {
       } else {
         throw new RouterError(
           'NOT_FOUND',
-          `No agent or user named "${to}" is connected or known, so the message was not accepted. Check the name with LIST_AGENTS, or spawn the agent first.`,
+          `No agent or user named "${to.slice(0, 64)}" is connected or known, so the message was not accepted. Check the name with LIST_AGENTS, or spawn the agent first.`,
         );
       }
     }
@@ -392,27 +393,4 @@ export function createRouter(options: RouterOptions): Router {
   return new Router(options);
 }
 
-function summary(name: string, facts: AgentFacts, idle: boolean): AgentSummary {
-  const s: AgentSummary = { name, idle };
-  if (facts.cli) s.cli = facts.cli;
-  if (facts.parent) s.parent = facts.parent;
-  if (facts.team) s.team = facts.team;
-  if (facts.pid !== undefined) s.pid = facts.pid;
-  return s;
-}
-
-function toOutgoing(m: StoredMessage): OutgoingMessage {
-  const payload: SendPayload = { kind: m.kind as SendPayload['kind'], body: m.body };
-  if (m.data) payload.data = m.data;
-  if (m.thread !== undefined) payload.thread = m.thread;
-  return { messageId: m.id, from: m.from, to: m.to, topic: m.topic, ts: m.ts, payload, meta: m.meta };
-}
-
-export function toView(m: StoredMessage): StoredMessageView {
-  const view: StoredMessageView = { id: m.id, from: m.from, to: m.to, body: m.body, timestamp: m.ts, status: m.status };
-  if (m.thread !== undefined) view.thread = m.thread;
-  if (m.isBroadcast) view.isBroadcast = true;
-  if (m.data) view.data = m.data;
-  return view;
-}
-
+export { toView };
