@@ -15,7 +15,8 @@ function attach(socket: Client, payload: { name: string; since?: number }): Prom
   return new Promise((resolve) => socket.emit('worker:attach', payload, resolve));
 }
 
-const FLOOD_BYTES = 3_000_000;
+/** Enough that a viewer stopped at the high-water mark ends up more than MAX_CATCHUP_BYTES behind. */
+const FLOOD_BYTES = FlowControl.MAX_CATCHUP_BYTES + FlowControl.HIGH_WATER_BYTES + 1_000_000;
 
 describe('realtime flow control', () => {
   it('a viewer that never acks stops at the high-water mark while the worker keeps running, then gets a snapshot once it acks', async () => {
@@ -63,6 +64,33 @@ describe('realtime flow control', () => {
     await until(() => slowView.next === end, 'the slow viewer to reach the end', 60_000);
     expect(slowView.problems).toEqual([]);
     expect(slowView.snapshots[1].data).toContain('FLOOD-END');
+  }, 120_000);
+
+  it('a viewer stopped less than MAX_CATCHUP_BYTES behind catches up with the missing bytes, not a snapshot', async () => {
+    const viewer = stack.client();
+    await connected(viewer);
+    const size = FlowControl.HIGH_WATER_BYTES * 2;
+    await stack.spawnManager.spawn({ name: 'burst', cli: 'sh', args: ['-c', `read go; yes 0123456789 | head -c ${size}; echo; echo BURST-END; exec sleep 60`] });
+    await until(() => stack.spawnManager.getWorker('burst')?.status !== 'starting', 'start');
+    const view = new ViewRecorder(viewer, 'burst');
+    expect(await attach(viewer, { name: 'burst' })).toMatchObject({ ok: true, mode: 'snapshot' });
+    await until(() => view.snapshots.length === 1, 'the snapshot');
+    stack.spawnManager.sendWorkerInput('burst', 'go\r');
+    await until(() => stack.spawnManager.getWorker('burst')!.outputBytes > size, 'the burst', 60_000);
+    const stopped = await until(() => {
+      const s = stack.realtime.stats().viewers.find((v) => v.name === 'burst');
+      return s && s.behind > 0 && s.unacked >= FlowControl.HIGH_WATER_BYTES && s;
+    }, 'the viewer to stop at the high-water mark');
+    expect(stopped.behind).toBeLessThanOrEqual(FlowControl.MAX_CATCHUP_BYTES);
+
+    viewer.on('worker:output', (name, start, data) => viewer.emit('worker:ack', { name, offset: start + data.byteLength }));
+    viewer.emit('worker:ack', { name: 'burst', offset: view.next! });
+    await until(() => view.tail().includes('BURST-END'), 'the rest of the burst', 60_000);
+    await until(() => view.next === stack.spawnManager.getWorker('burst')!.outputBytes, 'the viewer at the end');
+    expect(view.snapshots).toHaveLength(1);
+    expect(view.problems).toEqual([]);
+    const slice = await stack.spawnManager.readOutput('burst', view.start!, view.next! - view.start! + 1);
+    expect(Buffer.concat(view.bytes).equals(slice.data)).toBe(true);
   }, 120_000);
 
   it('a viewer that acks in time receives every byte, identical to the output log', async () => {
