@@ -6,6 +6,19 @@ import type { StoredMessageView } from '../protocol/queries';
  * socket.io events between the dashboard and server/realtime. Payloads from the browser are
  * validated with these schemas; the server's payloads are typed by them.
  * Output travels as binary: `worker:output` carries (name, start, Uint8Array).
+ *
+ * Semantics (docs/decisions/0002-streaming-and-flow-control.md):
+ * - `worker:attach` replies first; with mode 'bytes' the bytes from `since` follow as worker:output,
+ *   with mode 'snapshot' a worker:snapshot follows (reset, write, continue from its offset). Frames
+ *   are contiguous per viewer: each `start` equals the previous start + length.
+ * - The viewer acks rendered offsets (`worker:ack`, from xterm's write callback) at least every
+ *   FlowControl.ACK_BYTES (lib/realtime/flow-control.ts) and whenever its write queue drains. A
+ *   viewer that stops acking stops receiving; when it acks again it catches up with bytes or a new
+ *   worker:snapshot.
+ * - worker:exit is broadcast once the worker's output is drained; a viewer that is behind on flow
+ *   control may still receive worker:output after it.
+ * - Input and resize are accepted only from the worker's driver (NOT_DRIVER otherwise); the first
+ *   viewer to attach drives, `worker:drive` takes over and every viewer gets worker:driver.
  */
 
 export const AttachSchema = z.object({
