@@ -63,6 +63,9 @@ export function createRealtime(options: RealtimeOptions): Realtime {
     path: '/socket.io',
     serveClient: false,
     maxHttpBufferSize: MAX_CLIENT_MESSAGE_BYTES,
+    // A missing token is refused in the middleware, after engine.io accepted the connection: drop
+    // connections that never join a namespace soon, rather than after socket.io's default 45 s.
+    connectTimeout: 10_000,
     // A missing token (401) is left to the middleware below, which also sees `auth.token`;
     // a wrong Host or Origin (403) is refused before any engine.io session exists.
     allowRequest: (req, callback) => {
