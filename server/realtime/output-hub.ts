@@ -67,7 +67,13 @@ export class OutputHub {
   onOutput(name: string, chunk: Buffer, start: number): void {
     const stream = this.streams.get(name);
     if (!stream || stream.viewers.size === 0) {
-      if (stream) stream.flushedEnd = start + chunk.length;
+      // Nobody watches: nothing to frame. Pending bytes left by the last viewer go too, so the
+      // next frame cannot start at a stale offset.
+      if (stream) {
+        stream.pending = [];
+        stream.pendingSize = 0;
+        stream.flushedEnd = start + chunk.length;
+      }
       return;
     }
     if (stream.pendingSize > 0 && start !== stream.flushedEnd + stream.pendingSize) this.flush(stream);
