@@ -65,15 +65,14 @@ export class OutputHub {
 
   /** SpawnManager 'output' listener. */
   onOutput(name: string, chunk: Buffer, start: number): void {
-    const stream = this.streams.get(name);
-    if (!stream || stream.viewers.size === 0) {
+    // Every worker's end offset is tracked, watched or not, so an attach decides from exact numbers.
+    const stream = this.streams.get(name) ?? this.createStream(name, start);
+    if (stream.viewers.size === 0) {
       // Nobody watches: nothing to frame. Pending bytes left by the last viewer go too, so the
       // next frame cannot start at a stale offset.
-      if (stream) {
-        stream.pending = [];
-        stream.pendingSize = 0;
-        stream.flushedEnd = start + chunk.length;
-      }
+      stream.pending = [];
+      stream.pendingSize = 0;
+      stream.flushedEnd = start + chunk.length;
       return;
     }
     if (stream.pendingSize > 0 && start !== stream.flushedEnd + stream.pendingSize) this.flush(stream);
@@ -114,12 +113,7 @@ export class OutputHub {
    * frame or snapshot is sent (the attach reply), so the client knows whether a reset comes.
    */
   async attach(name: string, sink: ViewerSink, since: number | undefined, announce: (mode: AttachMode) => void): Promise<void> {
-    const info = this.spawnManager.getWorker(name);
-    let stream = this.streams.get(name);
-    if (!stream) {
-      stream = { name, flushedEnd: info?.outputBytes ?? 0, pending: [], pendingSize: 0, windowBytes: 0, timer: undefined, viewers: new Map() };
-      this.streams.set(name, stream);
-    }
+    const stream = this.streams.get(name) ?? this.createStream(name, this.spawnManager.getWorker(name)?.outputBytes ?? 0);
     const viewer: Viewer = { sink, sent: 0, acked: 0, busy: true };
     stream.viewers.set(sink.id, viewer);
     try {
@@ -197,6 +191,12 @@ export class OutputHub {
   }
 
   /** Send what is pending. The coalescing window (stream.timer) stays open: it closes on its own. */
+  private createStream(name: string, flushedEnd: number): Stream {
+    const stream: Stream = { name, flushedEnd, pending: [], pendingSize: 0, windowBytes: 0, timer: undefined, viewers: new Map() };
+    this.streams.set(name, stream);
+    return stream;
+  }
+
   private flush(stream: Stream): void {
     if (stream.pendingSize === 0) return;
     const data = stream.pending.length === 1 ? stream.pending[0] : Buffer.concat(stream.pending, stream.pendingSize);
