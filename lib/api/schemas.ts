@@ -24,10 +24,12 @@ export const WorkerNameParamSchema = z.object({ name: WorkerNameSchema });
 export const SpawnBodySchema = SpawnRequestSchema;
 export const WorkerListResponseSchema = z.object({ workers: z.array(WorkerInfoSchema) });
 
-/** DELETE /api/workers/:name?force=1&reason=… */
+/** DELETE /api/workers/:name?force=1&remove=1&reason=… */
 const Flag = z.enum(['1', '0', 'true', 'false']).transform((v) => v === '1' || v === 'true');
 export const ReleaseQuerySchema = z.object({
   force: Flag.optional(),
+  /** After it has exited, also forget the worker (it leaves the list; its log stays on disk). */
+  remove: Flag.optional(),
   reason: z.string().max(1024).optional(),
 });
 export const ReleaseResponseSchema = ReleaseOutcomeSchema;

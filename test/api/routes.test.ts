@@ -126,6 +126,9 @@ describe('agents, messages, status, openapi', () => {
     expect(older.messages).toEqual([]);
     expect(await errorOf(await messagesRoute.GET(new Request(url('/messages?limit=abc'))))).toMatchObject({ status: 400, field: 'limit' });
     await workerRoute.DELETE(new Request(url('/workers/talker?force=1'), { method: 'DELETE' }), params('talker'));
+    const removed = await workerRoute.DELETE(new Request(url('/workers/talker?remove=1'), { method: 'DELETE' }), params('talker'));
+    expect(await removed.json()).toMatchObject({ endedBy: 'already-exited' });
+    expect(await errorOf(await workerRoute.GET(new Request(url('/workers/talker')), params('talker')))).toMatchObject({ status: 404 });
   });
 
   it('serves STATUS and an OpenAPI 3.1 document with every route', async () => {

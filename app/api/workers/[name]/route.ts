@@ -14,12 +14,17 @@ export function GET(_request: Request, context: WorkerRouteContext): Promise<Res
   });
 }
 
-/** Release: graceful (polite exit, SIGTERM, SIGKILL after the grace period), or straight SIGKILL with ?force=1. */
+/**
+ * Release: graceful (polite exit, SIGTERM, SIGKILL after the grace period), or straight SIGKILL
+ * with ?force=1. Releasing an exited worker answers `already-exited`; ?remove=1 then forgets it.
+ */
 export function DELETE(request: Request, context: WorkerRouteContext): Promise<Response> {
   return handle(async () => {
     const name = await workerNameParam(context);
-    const { force, reason } = readQuery(request.url, ReleaseQuerySchema);
-    const outcome = await liveRuntime().spawnManager.release(name, { force, reason: reason ?? 'released from the dashboard' });
+    const { force, remove, reason } = readQuery(request.url, ReleaseQuerySchema);
+    const { spawnManager } = liveRuntime();
+    const outcome = await spawnManager.release(name, { force, reason: reason ?? 'released from the dashboard' });
+    if (remove) spawnManager.remove(name);
     return Response.json(outcome);
   });
 }
