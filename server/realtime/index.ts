@@ -157,11 +157,8 @@ export function createRealtime(options: RealtimeOptions): Realtime {
       dashboardUser.detach();
       hub.close();
       io.disconnectSockets(true);
-      // io.close() would also close the HTTP server, which belongs to server/index.ts.
-      await new Promise<void>((resolve) => {
-        io.engine.close();
-        resolve();
-      });
+      // Not io.close(): that would also close the HTTP server, which belongs to server/index.ts.
+      io.engine.close();
     },
   };
 }
