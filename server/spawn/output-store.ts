@@ -10,6 +10,10 @@ import type { OutputSlice } from './types';
 /** Bytes kept in memory per worker for live viewers; older bytes are read back from the log. */
 export const RING_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_READ_MAX = 1024 * 1024;
+/** Log writes wait this long for more chunks to join them... */
+const LOG_GATHER_MS = 5;
+/** ...or until this many bytes are pending. */
+const LOG_BATCH_BYTES = 256 * 1024;
 
 export class OutputStore {
   private ring: Buffer[] = [];
@@ -17,6 +21,9 @@ export class OutputStore {
   private ringStart: number;
   private total: number;
   private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  /** Ends the current gathering wait early (enough bytes are pending). */
+  private gathered: (() => void) | undefined;
   private written: number;
   private writing: Promise<void> | undefined;
   private file: Promise<FileHandle> | undefined;
@@ -53,7 +60,9 @@ export class OutputStore {
     }
     if (this.file) {
       this.pending.push(chunk);
+      this.pendingBytes += chunk.length;
       if (!this.writing) this.writing = this.writeLoop();
+      else if (this.pendingBytes >= LOG_BATCH_BYTES) this.gathered?.();
     }
     return start;
   }
@@ -61,9 +70,23 @@ export class OutputStore {
   private async writeLoop(): Promise<void> {
     try {
       const fh = await this.file!;
+      // Gather chunks for up to LOG_GATHER_MS or LOG_BATCH_BYTES into one write: a PTY delivers ~4 KiB
+      // per read, and a write per chunk cost ~11% of the server's CPU in a flood (docs/performance.md).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.gathered = undefined;
+          resolve();
+        }, LOG_GATHER_MS);
+        this.gathered = () => {
+          clearTimeout(timer);
+          this.gathered = undefined;
+          resolve();
+        };
+      });
       while (this.pending.length > 0) {
-        const batch = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending);
+        const batch = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
         this.pending = [];
+        this.pendingBytes = 0;
         let off = 0;
         while (off < batch.length) {
           const { bytesWritten } = await fh.write(batch, off, batch.length - off);
@@ -74,6 +97,7 @@ export class OutputStore {
     } catch (err) {
       this.writeError = err as Error;
       this.pending = [];
+      this.pendingBytes = 0;
     } finally {
       this.writing = undefined;
     }

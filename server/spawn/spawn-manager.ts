@@ -167,6 +167,7 @@ export class SpawnManager extends EventEmitter implements SpawnManagerApi {
       this.options.router.expectAgent(name);
       worker = new Worker({ info, file: resolved.file, args: resolved.args, env, politeExit: resolved.politeExit, logPath: this.logPathOf(name) });
     } catch (err) {
+      this.options.router.forgetAgent(name);
       if (err instanceof WorkerError) throw err;
       throw new WorkerError('INTERNAL', `Could not start "${request.cli}": ${(err as Error).message}`, 'cli');
     } finally {

@@ -241,7 +241,12 @@ export class Worker extends EventEmitter {
       if (await within(Math.min(WORKER_TIMING.politeExitMs, graceMs))) return this.outcome('exit');
     }
     this.signalGroup('SIGTERM');
-    if (await within(graceMs)) return this.outcome('SIGTERM');
+    // Once more a moment later: a group signal sent while the guard shell was still starting the
+    // command reaches only the guard (which ignores it by design), not the command.
+    const again = Math.min(1000, Math.floor(graceMs / 2));
+    if (await within(again)) return this.outcome('SIGTERM');
+    this.signalGroup('SIGTERM');
+    if (await within(graceMs - again)) return this.outcome('SIGTERM');
     this.signalGroup('SIGKILL');
     await this.exited;
     return this.outcome('SIGKILL');
