@@ -70,20 +70,11 @@ export class OutputStore {
   private async writeLoop(): Promise<void> {
     try {
       const fh = await this.file!;
-      // Gather chunks for up to LOG_GATHER_MS or LOG_BATCH_BYTES into one write: a PTY delivers ~4 KiB
-      // per read, and a write per chunk cost ~11% of the server's CPU in a flood (docs/performance.md).
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.gathered = undefined;
-          resolve();
-        }, LOG_GATHER_MS);
-        this.gathered = () => {
-          clearTimeout(timer);
-          this.gathered = undefined;
-          resolve();
-        };
-      });
       while (this.pending.length > 0) {
+        // Gather chunks for up to LOG_GATHER_MS or LOG_BATCH_BYTES into one write: a PTY delivers
+        // ~4 KiB per read, and a write per chunk cost ~11% of the server's CPU in a flood
+        // (docs/performance.md).
+        if (this.pendingBytes < LOG_BATCH_BYTES) await this.gather();
         const batch = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
         this.pending = [];
         this.pendingBytes = 0;
@@ -101,6 +92,18 @@ export class OutputStore {
     } finally {
       this.writing = undefined;
     }
+  }
+
+  private gather(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.gathered = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, LOG_GATHER_MS);
+      this.gathered = done;
+    });
   }
 
   /** Resolves when every appended byte is in the log file. */
