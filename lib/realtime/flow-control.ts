@@ -28,9 +28,11 @@ export const FlowControl = {
   /**
    * A viewer further behind than this (on resume or on reattach with `since`) gets a fresh screen
    * snapshot instead of the bytes: replaying megabytes of history to draw one screen is slower than
-   * the snapshot, and reading them would cost server memory.
+   * the snapshot, and reading them would cost server memory. As large as the SpawnManager's ring
+   * (RING_BYTES), so catching up never reads the log file: at 1 MiB, a viewer that keeps up but was
+   * descheduled for ~20 ms during a 60 MB/s flood was moved to a snapshot (docs/performance.md).
    */
-  MAX_CATCHUP_BYTES: 1024 * 1024,
+  MAX_CATCHUP_BYTES: 4 * 1024 * 1024,
   /** Small PTY chunks are coalesced per worker for up to this long into one frame. */
   COALESCE_MS: 4,
   /**
