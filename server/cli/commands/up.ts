@@ -16,6 +16,13 @@ interface UpFlags {
   dev?: boolean;
   buildIfStale?: boolean;
   verbose?: boolean;
+  maxWorkers?: number;
+}
+
+function parseMaxWorkers(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new InvalidArgumentError('Use a whole number of workers from 1 to 10000.');
+  return n;
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -30,6 +37,7 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--dev', 'run Next in development mode')
     .option('--build-if-stale', 'run next build first when the build is missing or stale')
     .option('--verbose', 'log more')
+    .option('--max-workers <n>', 'most workers running at once (default 32)', parseMaxWorkers)
     .action(async (opts: UpFlags) => {
       if (opts.storage !== undefined && opts.storage !== 'sqlite' && opts.storage !== 'memory') {
         throw new CliError(`--storage must be sqlite or memory, not "${opts.storage}".`, EXIT.USAGE);
