@@ -5,7 +5,7 @@ import { expectedTerminalFlood, floodLines } from '../fixtures/flood.mjs';
 import { MeasureError, type BenchContext, type SectionResult } from '../context';
 import { FLOOD_SCRIPT, rawStream } from '../raw';
 import { releaseWorker, spawnWorker } from '../relay';
-import { REPO, rssMb } from '../server';
+import { cpuTicks, REPO, rssMb } from '../server';
 import { median, round } from '../stats';
 
 const MiB = 1024 * 1024;
@@ -57,6 +57,7 @@ export async function streamSection(ctx: BenchContext, out: SectionResult): Prom
   const raws: number[] = [];
   const e2es: number[] = [];
   const agents: number[] = [];
+  const cpuPerMib: number[] = [];
   out.verified = false;
   for (let i = 0; i < rounds; i++) {
     const raw = await rawStream(size);
@@ -69,8 +70,12 @@ export async function streamSection(ctx: BenchContext, out: SectionResult): Prom
     const server = await ctx.server();
     const name = `stream-${++seq}`;
     const statsFile = join(ctx.root, `${name}.json`);
+    const ticks = cpuTicks(server.pid);
     await spawnWorker(server, { name, cli: process.execPath, args: [FLOOD_SCRIPT, String(size), statsFile, '--wait'] });
     const got = await runStreamClient({ origin: server.origin, token: server.token, name, expectBytes: expected.bytes, renderMbps: 0, timeoutMs: 120_000 });
+    // CPU the server spent per MiB streamed: steadier than MB/s on a shared machine, so it shows
+    // what an optimisation bought even when the throughput is set by other load.
+    cpuPerMib.push(((cpuTicks(server.pid) - ticks) * 10) / (expected.bytes / MiB));
     await releaseWorker(server, name, true).catch(() => undefined);
     if (got.error) throw new MeasureError(`stream: ${got.error}`);
     const verified = got.floodBytes === expected.bytes && got.sha256 === expected.sha256 && got.gaps === 0 && got.snapshots === 0;
@@ -85,7 +90,10 @@ export async function streamSection(ctx: BenchContext, out: SectionResult): Prom
       const agent = JSON.parse(readFileSync(statsFile, 'utf8')) as { bytes: number; ms: number };
       agents.push(agent.bytes / agent.ms / 1000);
     }
-    Object.assign(out, { e2e_mbps: round(median(e2es)), ratio: round(median(e2es) / median(raws)), bytes: got.floodBytes, verified: true });
+    Object.assign(out, {
+      e2e_mbps: round(median(e2es)), ratio: round(median(e2es) / median(raws)), bytes: got.floodBytes, verified: true,
+      server_cpu_ms_per_mib: round(median(cpuPerMib)),
+    });
   }
   ctx.note(`stream: raw ${raws.map(round).join(', ')} MB/s; e2e ${e2es.map(round).join(', ')} MB/s; producer ${agents.map(round).join(', ')} MB/s`);
 }
