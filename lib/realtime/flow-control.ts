@@ -9,16 +9,18 @@
  */
 export const FlowControl = {
   /**
-   * Unacknowledged bytes after which the server stops sending live output to a viewer. About a
-   * second of a busy agent at xterm's parse speed: enough to hide ack latency, small enough that
-   * 32 viewers cost at most ~16 MiB.
+   * Unacknowledged bytes after which the server stops sending live output to a viewer: enough to
+   * hide ack latency, small enough that 32 viewers cost at most ~64 MiB. A viewer's throughput is at
+   * most this window per ack round trip; at 512 KiB and the ~10-15 ms round trips of a loaded
+   * 2-core machine it capped a viewer below the agent's rate during floods, so it fell behind and
+   * was snapshotted although it kept up (docs/performance.md).
    */
-  HIGH_WATER_BYTES: 512 * 1024,
+  HIGH_WATER_BYTES: 2 * 1024 * 1024,
   /**
    * A stopped viewer resumes once its unacknowledged bytes fall to this. Below HIGH_WATER so one
    * ack does not flip a viewer between stopped and sending on every frame.
    */
-  LOW_WATER_BYTES: 128 * 1024,
+  LOW_WATER_BYTES: 512 * 1024,
   /**
    * The client acks at least every ACK_BYTES rendered and whenever its write queue drains. Must not
    * exceed LOW_WATER_BYTES: a stopped viewer holding fewer than ACK_BYTES unacked would otherwise
