@@ -9,6 +9,7 @@ import { isInternalName } from '../lib/protocol/names';
 import type { WorkerInfo } from '../lib/protocol/workers';
 import { Composer } from './Composer';
 import { DaemonStatus } from './DaemonStatus';
+import { BellIcon, RelayIcon } from './Icons';
 import { KeyBar } from './KeyBar';
 import { MessageTimeline } from './MessageTimeline';
 import { ShortcutHelp } from './ShortcutHelp';
@@ -133,7 +134,9 @@ export function Dashboard() {
     <div className="flex h-dvh flex-col bg-ink-950 bg-[radial-gradient(ellipse_at_top,rgba(45,212,191,0.06),transparent_60%)]">
       <header className="flex h-12 shrink-0 items-center gap-4 border-b border-ink-700 bg-ink-900/80 px-4 backdrop-blur">
         <div className="flex items-center gap-2">
-          <span className="grid h-6 w-6 place-items-center rounded-md bg-accent/15 font-mono text-xs font-bold text-accent">⇄</span>
+          <span className="grid h-7 w-7 place-items-center rounded-lg bg-gradient-to-br from-accent/30 to-idle/20 text-accent ring-1 ring-accent/30">
+            <RelayIcon className="h-4 w-4" />
+          </span>
           <span className="font-mono text-sm font-bold tracking-tight text-ink-100">
             agent<span className="text-accent">-</span>relay
           </span>
@@ -166,7 +169,7 @@ export function Dashboard() {
               aria-pressed={notifications.enabled}
               data-testid="notifications-toggle"
             >
-              {notifications.enabled ? '🔔' : '🔕'}
+              <BellIcon className="h-4 w-4" off={!notifications.enabled} />
             </button>
           )}
           <button

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { apiFetch } from '../lib/client/api';
 import { getSession } from '../lib/client/terminalSessions';
 import type { WorkerInfo } from '../lib/protocol/workers';
+import { SearchIcon } from './Icons';
 import { WorkerStatusBadge } from './WorkerStatusDot';
 
 function useSessionState(name: string) {
@@ -87,7 +88,7 @@ export function TerminalPane({
 
   return (
     <section
-      className={`flex min-h-0 min-w-0 flex-col overflow-hidden rounded-lg border bg-[#0a0d12] shadow-xl shadow-black/30 transition ${
+      className={`@container flex min-h-0 min-w-0 flex-col overflow-hidden rounded-lg border bg-[#0a0d12] shadow-xl shadow-black/30 transition ${
         focused ? 'border-accent/50 ring-1 ring-accent/20' : 'border-ink-700'
       }`}
       onMouseDown={onFocus}
@@ -95,19 +96,19 @@ export function TerminalPane({
       data-driving={state.driving ? 'true' : 'false'}
       aria-label={`Terminal of ${name}`}
     >
-      <header className="flex shrink-0 flex-wrap items-center gap-2 border-b border-ink-700/80 bg-ink-900 px-2.5 py-1.5">
-        <span className="flex gap-1" aria-hidden>
+      <header className="flex h-9 shrink-0 items-center gap-2 overflow-hidden border-b border-ink-700/80 bg-ink-900 px-2.5">
+        <span className="hidden gap-1 @2xl:flex" aria-hidden>
           <span className="h-2.5 w-2.5 rounded-full bg-ink-600" />
           <span className="h-2.5 w-2.5 rounded-full bg-ink-600" />
           <span className="h-2.5 w-2.5 rounded-full bg-ink-600" />
         </span>
-        <span className="font-mono text-[13px] font-semibold text-ink-100">{name}</span>
-        <span className="rounded bg-ink-700/70 px-1 font-mono text-[10px] text-ink-300">{worker.cli}</span>
+        <span className="min-w-0 truncate font-mono text-[13px] font-semibold text-ink-100">{name}</span>
+        <span className="hidden rounded bg-ink-700/70 px-1 font-mono text-[10px] text-ink-300 @lg:inline">{worker.cli}</span>
         <WorkerStatusBadge worker={worker} testId={`terminal-status-${name}`} />
-        <span className="hidden font-mono text-[10px] text-ink-500 md:inline" data-testid={`terminal-size-${name}`}>
+        <span className="hidden font-mono text-[10px] text-ink-500 @2xl:inline" data-testid={`terminal-size-${name}`}>
           {worker.cols}×{worker.rows}
         </span>
-        <div className="ml-auto flex items-center gap-1">
+        <div className="ml-auto flex shrink-0 items-center gap-1">
           {!exited && (
             <button
               type="button"
@@ -117,7 +118,7 @@ export function TerminalPane({
               data-testid={`drive-${name}`}
               title={state.driving ? 'You drive this terminal: your keys and size go to the worker' : 'Take control of this terminal'}
             >
-              {state.driving ? '● Driving' : 'Take control'}
+              {state.driving ? '● Driving' : 'Drive'}
             </button>
           )}
           {!exited && (
@@ -142,7 +143,7 @@ export function TerminalPane({
             title="Search (Ctrl+Shift+F)"
             aria-label="Search terminal"
           >
-            ⌕
+            <SearchIcon className="h-3 w-3" />
           </button>
           {!exited && (
             <>

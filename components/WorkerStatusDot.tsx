@@ -45,12 +45,12 @@ export function WorkerStatusBadge({ worker, testId }: { worker: WorkerInfo; test
   const h = healthOf(worker);
   return (
     <span
-      className={`inline-flex items-center gap-1.5 rounded-full border border-ink-700 bg-ink-850 px-2 py-0.5 text-[11px] font-medium ${TEXT[h]}`}
+      className={`inline-flex shrink-0 items-center gap-1.5 rounded-full border border-ink-700 bg-ink-850 px-2 py-0.5 text-[11px] font-medium ${TEXT[h]}`}
       data-testid={testId}
       data-health={h}
     >
       <WorkerStatusDot worker={worker} />
-      {healthLabel(worker)}
+      <span className="whitespace-nowrap">{healthLabel(worker)}</span>
     </span>
   );
 }
