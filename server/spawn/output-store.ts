@@ -24,6 +24,8 @@ export class OutputStore {
   private pendingBytes = 0;
   /** Ends the current gathering wait early (enough bytes are pending). */
   private gathered: (() => void) | undefined;
+  /** Readers waiting for the next batch to reach the file. */
+  private batchWaiters: (() => void)[] = [];
   private written: number;
   private writing: Promise<void> | undefined;
   private file: Promise<FileHandle> | undefined;
@@ -84,6 +86,7 @@ export class OutputStore {
           off += bytesWritten;
         }
         this.written += batch.length;
+        for (const wake of this.batchWaiters.splice(0)) wake();
       }
     } catch (err) {
       this.writeError = err as Error;
@@ -91,7 +94,20 @@ export class OutputStore {
       this.pendingBytes = 0;
     } finally {
       this.writing = undefined;
+      for (const wake of this.batchWaiters.splice(0)) wake();
     }
+  }
+
+  /**
+   * Resolves once the log holds every byte before `offset`. Unlike flush() it does not wait for the
+   * write loop to go idle, which during a continuous flood it may not do for a long time.
+   */
+  private async writtenUpTo(offset: number): Promise<void> {
+    while (this.written < offset && this.writing) {
+      this.gathered?.();
+      await new Promise<void>((resolve) => this.batchWaiters.push(resolve));
+    }
+    if (this.writeError) throw this.writeError;
   }
 
   private gather(): Promise<void> {
@@ -123,7 +139,7 @@ export class OutputStore {
     const from = Math.max(0, Math.min(since, this.total));
     const limit = Math.max(0, maxBytes);
     if (from >= this.ringStart) return this.readRing(from, limit);
-    await this.flush().catch(() => {});
+    await this.writtenUpTo(Math.min(this.total, from + limit)).catch(() => {});
     const end = Math.min(this.written, from + limit);
     const data = Buffer.alloc(Math.max(0, end - from));
     const fh = await open(this.logPath, 'r').catch(() => undefined);
