@@ -102,7 +102,7 @@ export function TerminalPane({
           <span className="h-2.5 w-2.5 rounded-full bg-ink-600" />
           <span className="h-2.5 w-2.5 rounded-full bg-ink-600" />
         </span>
-        <span className="min-w-0 truncate font-mono text-[13px] font-semibold text-ink-100">{name}</span>
+        <span className="min-w-[4rem] truncate font-mono text-[13px] font-semibold text-ink-100">{name}</span>
         <span className="hidden rounded bg-ink-700/70 px-1 font-mono text-[10px] text-ink-300 @lg:inline">{worker.cli}</span>
         <WorkerStatusBadge worker={worker} testId={`terminal-status-${name}`} />
         <span className="hidden font-mono text-[10px] text-ink-500 @2xl:inline" data-testid={`terminal-size-${name}`}>

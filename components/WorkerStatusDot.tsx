@@ -50,7 +50,7 @@ export function WorkerStatusBadge({ worker, testId }: { worker: WorkerInfo; test
       data-health={h}
     >
       <WorkerStatusDot worker={worker} />
-      <span className="whitespace-nowrap">{healthLabel(worker)}</span>
+      <span className="hidden whitespace-nowrap @sm:inline">{healthLabel(worker)}</span>
     </span>
   );
 }
