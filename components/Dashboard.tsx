@@ -42,6 +42,7 @@ export function Dashboard() {
   const wide = useMediaQuery('(min-width: 1024px)');
 
   const [recent, setRecent] = useState<string[]>([]);
+  const [focusRequest, setFocusRequest] = useState(0);
   const [grid, setGrid] = useState<GridSize>(1);
   const [spawnOpen, setSpawnOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
@@ -68,8 +69,9 @@ export function Dashboard() {
     known.current = new Set(workerNames);
   }, [workerNames]);
 
-  function focus(name: string) {
+  function focus(name: string, keyboard = true) {
     setRecent((r) => [name, ...r.filter((n) => n !== name)].slice(0, 12));
+    if (keyboard) setFocusRequest((n) => n + 1);
     if (phone) setTab('terminal');
   }
 
@@ -127,7 +129,14 @@ export function Dashboard() {
       {workersQuery.error.message}
     </div>
   ) : (
-    <TerminalGrid workers={ordered} size={size} focused={focused} onFocus={focus} onSpawn={() => setSpawnOpen(true)} />
+    <TerminalGrid
+      workers={ordered}
+      size={size}
+      focused={focused}
+      focusRequest={focusRequest}
+      onFocus={(name) => focus(name, false)}
+      onSpawn={() => setSpawnOpen(true)}
+    />
   );
 
   return (

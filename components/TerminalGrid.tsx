@@ -17,12 +17,14 @@ export function TerminalGrid({
   workers,
   size,
   focused,
+  focusRequest,
   onFocus,
   onSpawn,
 }: {
   workers: WorkerInfo[];
   size: GridSize;
   focused: string | null;
+  focusRequest: number;
   onFocus: (name: string) => void;
   onSpawn: () => void;
 }) {
@@ -49,7 +51,13 @@ export function TerminalGrid({
   return (
     <div className={`grid h-full min-h-0 gap-2 ${GRID_CLASS[size]}`} data-testid="terminal-grid" data-size={size}>
       {workers.slice(0, size).map((w) => (
-        <TerminalPane key={w.name} worker={w} focused={w.name === focused} onFocus={() => onFocus(w.name)} />
+        <TerminalPane
+          key={w.name}
+          worker={w}
+          focused={w.name === focused}
+          focusRequest={w.name === focused ? focusRequest : 0}
+          onFocus={() => onFocus(w.name)}
+        />
       ))}
     </div>
   );

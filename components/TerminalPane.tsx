@@ -23,10 +23,13 @@ const BTN =
 export function TerminalPane({
   worker,
   focused,
+  focusRequest,
   onFocus,
 }: {
   worker: WorkerInfo;
   focused: boolean;
+  /** Increases each time the user asks to focus this terminal; 0 means never asked. */
+  focusRequest: number;
   onFocus: () => void;
 }) {
   const name = worker.name;
@@ -64,9 +67,11 @@ export function TerminalPane({
     if (!state.driving) session.setWorkerSize(worker.cols, worker.rows);
   }, [session, state.driving, worker.cols, worker.rows]);
 
+  // Keyboard focus moves into a terminal only when the user asked for it (row click, number key), never
+  // on page load, so single-key shortcuts keep working until then.
   useEffect(() => {
-    if (focused) session.focus();
-  }, [focused, session, state.attached]);
+    if (focusRequest > 0) session.focus();
+  }, [focusRequest, session]);
 
   async function release(force: boolean) {
     setReleasing(force ? 'force' : 'graceful');

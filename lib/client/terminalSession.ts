@@ -64,6 +64,7 @@ export class TerminalSession {
   private creating: Promise<void> | null = null;
   private opened = false;
   private attachRequested = false;
+  private focusPending = false;
   /** When the user pressed the Ctrl key on the phone key bar: the next key becomes a control character. */
   stickyCtrl = false;
   /** Claim the driver seat on attach when nobody drives. */
@@ -108,6 +109,8 @@ export class TerminalSession {
       this.term.open(this.host);
       this.opened = true;
     }
+    if (this.focusPending) this.term.focus();
+    this.focusPending = false;
     this.resizeObserver?.disconnect();
     this.resizeObserver = new ResizeObserver(() => this.onContainerResize());
     this.resizeObserver.observe(container);
@@ -288,8 +291,10 @@ export class TerminalSession {
     return true;
   }
 
+  /** Put the keyboard in this terminal (now, or as soon as it is open). */
   focus(): void {
-    this.term?.focus();
+    if (this.term && this.opened) this.term.focus();
+    else this.focusPending = true;
   }
 
   findNext(query: string): boolean {
