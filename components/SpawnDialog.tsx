@@ -2,6 +2,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { ApiError, apiFetch } from '../lib/client/api';
+import { splitArgs } from '../lib/client/args';
 import { queryKeys } from '../lib/client/queries';
 import { describeNameProblem } from '../lib/protocol/names';
 import type { WorkerInfo } from '../lib/protocol/workers';
@@ -25,14 +26,6 @@ function fieldOf(err: ApiError): Field {
   const f = err.field?.split('.')[0];
   if (f === 'name' || f === 'cli' || f === 'args' || f === 'cwd' || f === 'task' || f === 'team' || f === 'model') return f;
   return 'form';
-}
-
-/** Split an argument line like a shell would for quotes, without running a shell. */
-export function splitArgs(line: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:\\.|[^"\\])*)"|'([^']*)'|(\S+)/g;
-  for (const m of line.matchAll(re)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3]));
-  return out;
 }
 
 function suggestName(cli: string, taken: Set<string>): string {
