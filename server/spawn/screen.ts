@@ -1,8 +1,6 @@
-import xtermHeadless from '@xterm/headless';
-import { SerializeAddon } from '@xterm/addon-serialize';
+import { Worker } from 'node:worker_threads';
+import { logger } from '../logger';
 import type { ScreenSnapshot } from './types';
-
-const { Terminal } = xtermHeadless;
 
 /** Lines of history kept in the headless terminal (and so in a snapshot). */
 const SCROLLBACK_LINES = 1000;
@@ -15,16 +13,61 @@ export const SCREEN_HIGH_WATER = 4 * 1024 * 1024;
 export const SCREEN_LOW_WATER = 512 * 1024;
 
 /**
- * The worker's current screen. `parsed` counts the bytes xterm has actually parsed (from its write
- * callbacks), so a snapshot's offset is exactly where live output must continue.
+ * Why a thread: xterm parses in slices of up to ~12 ms on whatever thread it runs. On the main
+ * thread those slices kept the event loop from reading the PTY, whose kernel buffer (a few KiB)
+ * then filled and blocked the agent: a flood ran at half the raw node-pty rate with the server
+ * mostly idle. Parsed on one shared worker thread, the main thread only reads, forwards and
+ * streams (docs/performance.md has the figures).
+ */
+interface ThreadReply {
+  op: 'parsed' | 'snapshot';
+  id: number;
+  parsed?: number;
+  req?: number;
+  data?: string;
+  offset?: number;
+  cols?: number;
+  rows?: number;
+}
+
+let thread: Worker | undefined;
+const live = new Map<number, HeadlessScreen>();
+let nextId = 1;
+
+function screenThread(): Worker {
+  if (thread) return thread;
+  const worker = new Worker(new URL('./screen-thread.mjs', import.meta.url));
+  // Never keeps the process alive on its own.
+  worker.unref();
+  worker.on('message', (msg: ThreadReply) => live.get(msg.id)?.onReply(msg));
+  worker.on('error', (err) => logger.error({ err }, 'screen thread failed; screens restart empty'));
+  worker.on('exit', () => {
+    if (thread === worker) thread = undefined;
+    for (const screen of live.values()) screen.onThreadLost();
+  });
+  thread = worker;
+  return worker;
+}
+
+/**
+ * The worker's current screen. `parsed` counts the bytes xterm has actually parsed (reported from
+ * its write callbacks), so a snapshot's offset is exactly where live output must continue.
  */
 export class HeadlessScreen {
-  private readonly term: InstanceType<typeof Terminal>;
-  private readonly serializer = new SerializeAddon();
+  private readonly id = nextId++;
+  private readonly thread = screenThread();
   private received = 0;
   private parsed = 0;
   private disposed = false;
   private paused = false;
+  private cols: number;
+  private rows: number;
+  /** Chunks gathered for one message to the thread per event-loop turn (a PTY read is ~4 KiB). */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private scheduled: NodeJS.Immediate | undefined;
+  private snapshots = new Map<number, (s: ScreenSnapshot) => void>();
+  private nextReq = 1;
 
   constructor(
     cols: number,
@@ -32,22 +75,20 @@ export class HeadlessScreen {
     private readonly onBacklog?: (over: boolean) => void,
     startOffset = 0,
   ) {
-    this.term = new Terminal({ cols, rows, scrollback: SCROLLBACK_LINES, allowProposedApi: true });
-    this.term.loadAddon(this.serializer);
+    this.cols = cols;
+    this.rows = rows;
     this.received = startOffset;
     this.parsed = startOffset;
+    live.set(this.id, this);
+    this.thread.postMessage({ op: 'open', id: this.id, cols, rows, scrollback: SCROLLBACK_LINES, offset: startOffset });
   }
 
   write(chunk: Buffer): void {
     if (this.disposed) return;
     this.received += chunk.length;
-    this.term.write(chunk, () => {
-      this.parsed += chunk.length;
-      if (this.paused && this.received - this.parsed < SCREEN_LOW_WATER) {
-        this.paused = false;
-        this.onBacklog?.(false);
-      }
-    });
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    this.scheduled ??= setImmediate(() => this.post());
     if (!this.paused && this.onBacklog && this.received - this.parsed > SCREEN_HIGH_WATER) {
       this.paused = true;
       this.onBacklog(true);
@@ -59,23 +100,70 @@ export class HeadlessScreen {
   }
 
   resize(cols: number, rows: number): void {
-    if (!this.disposed) this.term.resize(cols, rows);
+    if (this.disposed) return;
+    this.post();
+    this.cols = cols;
+    this.rows = rows;
+    this.thread.postMessage({ op: 'resize', id: this.id, cols, rows });
   }
 
   /** Waits until everything written so far is parsed, then serializes at exactly that offset. */
   snapshot(): Promise<ScreenSnapshot> {
-    if (this.disposed) return Promise.resolve({ data: '', offset: this.parsed, cols: this.term.cols, rows: this.term.rows });
+    if (this.disposed) return Promise.resolve({ data: '', offset: this.parsed, cols: this.cols, rows: this.rows });
+    this.post();
+    const req = this.nextReq++;
     return new Promise((resolve) => {
-      this.term.write('', () => {
-        // Synchronous with the callback: no chunk can be parsed between reading these two.
-        resolve({ data: this.serializer.serialize(), offset: this.parsed, cols: this.term.cols, rows: this.term.rows });
-      });
+      this.snapshots.set(req, resolve);
+      this.thread.postMessage({ op: 'snapshot', id: this.id, req });
     });
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.term.dispose();
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.pending = [];
+    live.delete(this.id);
+    this.thread.postMessage({ op: 'dispose', id: this.id });
+    for (const resolve of this.snapshots.values()) resolve({ data: '', offset: this.parsed, cols: this.cols, rows: this.rows });
+    this.snapshots.clear();
+  }
+
+  /** @internal replies from the screen thread */
+  onReply(msg: ThreadReply): void {
+    if (msg.op === 'parsed') {
+      this.parsed = msg.parsed!;
+      if (this.paused && this.received - this.parsed < SCREEN_LOW_WATER) {
+        this.paused = false;
+        this.onBacklog?.(false);
+      }
+      return;
+    }
+    const resolve = this.snapshots.get(msg.req!);
+    if (!resolve) return;
+    this.snapshots.delete(msg.req!);
+    resolve({ data: msg.data!, offset: msg.offset!, cols: msg.cols!, rows: msg.rows! });
+  }
+
+  /** @internal the thread died: answer waiting snapshots with what is known and stop pausing the PTY. */
+  onThreadLost(): void {
+    for (const resolve of this.snapshots.values()) resolve({ data: '', offset: this.parsed, cols: this.cols, rows: this.rows });
+    this.snapshots.clear();
+    if (this.paused) {
+      this.paused = false;
+      this.onBacklog?.(false);
+    }
+  }
+
+  private post(): void {
+    if (this.scheduled) {
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
+    }
+    if (this.pendingBytes === 0 || this.disposed) return;
+    const data = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.thread.postMessage({ op: 'write', id: this.id, data });
   }
 }
