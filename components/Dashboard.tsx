@@ -1,6 +1,6 @@
 'use client';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { useAgents, useMessages, useWorkers } from '../lib/client/queries';
+import { useAgents, useMessages, useStatus, useWorkers } from '../lib/client/queries';
 import { dropSession, getSession } from '../lib/client/terminalSessions';
 import { useAttentionNotifications } from '../lib/client/useAttentionNotifications';
 import { useKeyboardShortcuts } from '../lib/client/useKeyboardShortcuts';
@@ -61,6 +61,8 @@ export function Dashboard() {
     return [...names].filter((n) => !isInternalName(n) && n !== 'Dashboard').sort();
   }, [workers, agentsQuery.data]);
   const notifications = useAttentionNotifications(workers);
+  const status = useStatus();
+  const project = status.data?.projectRoot?.split('/').filter(Boolean).pop();
 
   // Terminals of workers that disappeared from the list are disposed.
   const known = useRef(new Set<string>());
@@ -149,6 +151,12 @@ export function Dashboard() {
           <span className="font-mono text-sm font-bold tracking-tight text-ink-100">
             agent<span className="text-accent">-</span>relay
           </span>
+          {project && (
+            <span className="hidden items-center gap-2 font-mono text-xs text-ink-400 sm:flex" title={status.data?.projectRoot}>
+              <span className="text-ink-600">/</span>
+              {project}
+            </span>
+          )}
         </div>
         <div className="ml-auto flex min-w-0 items-center gap-4">
           <DaemonStatus />

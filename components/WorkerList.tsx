@@ -113,6 +113,7 @@ export function WorkerList({
                 type="button"
                 onClick={() => onSelect(w.name)}
                 data-testid={`worker-row-${w.name}`}
+                title={w.task ? `Task: ${w.task}` : undefined}
                 data-health={h}
                 className={`group flex w-full flex-col gap-0.5 rounded-md border px-2.5 py-2 text-left transition ${
                   isFocused
