@@ -35,6 +35,13 @@ export const FlowControl = {
    * descheduled for ~20 ms during a 60 MB/s flood was moved to a snapshot (docs/performance.md).
    */
   MAX_CATCHUP_BYTES: 4 * 1024 * 1024,
+  /**
+   * A viewer that acknowledges fast may be further behind than MAX_CATCHUP_BYTES and still get the
+   * bytes: up to what it renders in CATCHUP_SECONDS at its measured pace, at most this. Bytes older
+   * than the ring are read from the log, FRAME_MAX_BYTES at a time, so memory stays bounded.
+   */
+  MAX_CATCHUP_FAST_BYTES: 16 * 1024 * 1024,
+  CATCHUP_SECONDS: 1,
   /** Small PTY chunks are coalesced per worker for up to this long into one frame. */
   COALESCE_MS: 4,
   /**

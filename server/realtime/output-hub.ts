@@ -28,6 +28,9 @@ interface Viewer {
   sink: ViewerSink;
   sent: number;
   acked: number;
+  /** How fast this viewer acknowledges (bytes/s, smoothed): how fast it can catch up. */
+  ackRate: number;
+  lastAckAt: number;
   /** An async catch-up (read or snapshot) is in flight: live frames skip this viewer meanwhile. */
   busy: boolean;
 }
@@ -114,7 +117,7 @@ export class OutputHub {
    */
   async attach(name: string, sink: ViewerSink, since: number | undefined, announce: (mode: AttachMode) => void): Promise<void> {
     const stream = this.streams.get(name) ?? this.createStream(name, this.spawnManager.getWorker(name)?.outputBytes ?? 0);
-    const viewer: Viewer = { sink, sent: 0, acked: 0, busy: true };
+    const viewer: Viewer = { sink, sent: 0, acked: 0, ackRate: 0, lastAckAt: performance.now(), busy: true };
     stream.viewers.set(sink.id, viewer);
     try {
       let mode: AttachMode = 'snapshot';
@@ -156,7 +159,14 @@ export class OutputHub {
     const viewer = stream?.viewers.get(sinkId);
     if (!stream || !viewer) return;
     // Clamped to what was sent: an ack cannot open the window for bytes the viewer never got.
-    viewer.acked = Math.max(viewer.acked, Math.min(offset, viewer.sent));
+    const acked = Math.max(viewer.acked, Math.min(offset, viewer.sent));
+    if (acked > viewer.acked) {
+      const now = performance.now();
+      const rate = ((acked - viewer.acked) * 1000) / Math.max(1, now - viewer.lastAckAt);
+      viewer.ackRate = viewer.ackRate === 0 ? rate : viewer.ackRate * 0.7 + rate * 0.3;
+      viewer.lastAckAt = now;
+    }
+    viewer.acked = acked;
     void this.pump(stream, viewer);
   }
 
@@ -225,7 +235,7 @@ export class OutputHub {
       while (this.alive(stream, viewer) && viewer.sent < stream.flushedEnd && this.canSendLive(viewer)) {
         const gap = stream.flushedEnd - viewer.sent;
         // One snapshot per catch-up: if the screen itself lags far behind, replay bytes after it.
-        if (gap > FlowControl.MAX_CATCHUP_BYTES && !snapshotted) {
+        if (gap > this.catchUpLimit(viewer) && !snapshotted) {
           await this.sendSnapshot(stream, viewer);
           snapshotted = true;
           continue;
@@ -265,6 +275,17 @@ export class OutputHub {
 
   private alive(stream: Stream, viewer: Viewer): boolean {
     return this.streams.get(stream.name) === stream && stream.viewers.get(viewer.sink.id) === viewer;
+  }
+
+  /**
+   * How far behind a viewer may be and still be sent the bytes rather than a snapshot: what it
+   * renders in CATCHUP_SECONDS at its own measured pace, between MAX_CATCHUP_BYTES and
+   * MAX_CATCHUP_FAST_BYTES. A slow tab is snapshotted as before; a fast reader that was stopped for a
+   * moment (a busy machine) replays from the ring or the log and loses nothing (docs/performance.md).
+   */
+  private catchUpLimit(viewer: Viewer): number {
+    const byPace = viewer.ackRate * FlowControl.CATCHUP_SECONDS;
+    return Math.min(FlowControl.MAX_CATCHUP_FAST_BYTES, Math.max(FlowControl.MAX_CATCHUP_BYTES, byPace));
   }
 
   private canSendLive(viewer: Viewer): boolean {
