@@ -98,7 +98,7 @@ function printBytes(n) {
 }
 
 async function onMessage(from, body) {
-  say(`${C.cyan}📨 ${from}:${C.reset} ${body}`);
+  say(`${C.cyan}← ${from}:${C.reset} ${body}`);
   if (awaitingReviewFrom && from === awaitingReviewFrom) {
     await think();
     say(`${C.green}review received from ${from}, exiting${C.reset}`);
