@@ -16,13 +16,20 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+// --window A:B keeps only samples between A and B seconds after the profile started (e.g. an idle phase).
+const windowArg = argv.includes('--window') ? argv.splice(argv.indexOf('--window'), 2)[1] : undefined;
+const [file, topArg] = argv;
+const [fromS, toS] = (windowArg ?? '0:1e9').split(':').map(Number);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const self = new Map<string, number>();
 let total = 0;
+let clock = 0;
 profile.samples.forEach((id, i) => {
   const dt = profile.timeDeltas[i] ?? 0;
+  clock += dt;
+  if (clock / 1e6 < fromS || clock / 1e6 > toS) return;
   total += dt;
   const f = byId.get(id)!.callFrame;
   const url = f.url.replace(/^.*node_modules\//, '~/').replace(/^file:\/\/.*\/main\//, '');

@@ -3,6 +3,7 @@ import type { BenchContext, SectionResult } from '../context';
 import { releaseAll, spawnWorker } from '../relay';
 import { cpuTicks, rssMb } from '../server';
 import { round } from '../stats';
+import { WORKER_TIMING } from '../../server/spawn/worker';
 import { startEchoWorker, timeKeystrokes } from './echo';
 
 const PACE_SCRIPT = join(import.meta.dirname, '..', 'fixtures', 'pace.mjs');
@@ -29,8 +30,8 @@ export async function scaleSection(ctx: BenchContext, out: SectionResult): Promi
         Array.from({ length: Math.min(10, count - i) }, (_, j) => spawnWorker(server, { name: `idle-${i + j}`, cli: 'cat' })),
       );
     }
-    // Let start-up work (status timers, first prompts) settle before measuring idleness.
-    await new Promise((r) => setTimeout(r, 2000));
+    // Idle means after every worker went running -> idle (and its record was saved), not during it.
+    await new Promise((r) => setTimeout(r, WORKER_TIMING.idleAfterMs + 1500));
     const ticks0 = cpuTicks(server.pid);
     const t0 = Date.now();
     await new Promise((r) => setTimeout(r, idleSeconds * 1000));
