@@ -125,7 +125,15 @@ async function main(): Promise<number> {
       log(`${section}…`);
       results[section] = {};
       try {
-        await RUNNERS[section](ctx, results[section]);
+        // A watchdog, so a hung section cannot hold the run past its time limit.
+        const limitMs = args.quick ? 50_000 : 150_000;
+        let watchdog: NodeJS.Timeout | undefined;
+        await Promise.race([
+          RUNNERS[section](ctx, results[section]),
+          new Promise<never>((_, reject) => {
+            watchdog = setTimeout(() => reject(new MeasureError(`${section}: no result within ${limitMs / 1000} s`)), limitMs);
+          }),
+        ]).finally(() => clearTimeout(watchdog));
         log(`${section} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);

@@ -7,6 +7,9 @@ import type { RunningServer } from './server';
 
 export type Viewer = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** No request may hang the bench: a release with a 5 s grace period is the slowest legitimate one. */
+const HTTP_TIMEOUT_MS = 30_000;
+
 export interface SpawnBody {
   name: string;
   cli: string;
@@ -17,14 +20,14 @@ export interface SpawnBody {
 }
 
 export async function spawnWorker(server: Pick<RunningServer, 'origin' | 'headers'>, body: SpawnBody): Promise<WorkerInfo> {
-  const res = await fetch(`${server.origin}/api/workers`, { method: 'POST', headers: server.headers, body: JSON.stringify(body) });
+  const res = await fetch(`${server.origin}/api/workers`, { method: 'POST', headers: server.headers, body: JSON.stringify(body), signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
   const json = (await res.json()) as WorkerInfo & { error?: { code: string; message: string } };
   if (res.status !== 201) throw new Error(`POST /api/workers ${body.name} -> ${res.status} ${json.error?.code}: ${json.error?.message}`);
   return json;
 }
 
 export async function releaseWorker(server: Pick<RunningServer, 'origin' | 'headers'>, name: string, force = false): Promise<void> {
-  const res = await fetch(`${server.origin}/api/workers/${encodeURIComponent(name)}${force ? '?force=1' : ''}`, { method: 'DELETE', headers: server.headers });
+  const res = await fetch(`${server.origin}/api/workers/${encodeURIComponent(name)}${force ? '?force=1' : ''}`, { method: 'DELETE', headers: server.headers, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
   if (!res.ok) {
     const text = await res.text();
     throw new Error(`DELETE /api/workers/${name} -> ${res.status} ${text}`);
@@ -34,7 +37,7 @@ export async function releaseWorker(server: Pick<RunningServer, 'origin' | 'head
 
 /** Release every worker the server lists (force), so one section leaves a clean server for the next. */
 export async function releaseAll(server: Pick<RunningServer, 'origin' | 'headers'>): Promise<void> {
-  const res = await fetch(`${server.origin}/api/workers`, { headers: server.headers });
+  const res = await fetch(`${server.origin}/api/workers`, { headers: server.headers, signal: AbortSignal.timeout(HTTP_TIMEOUT_MS) });
   const { workers } = (await res.json()) as { workers: WorkerInfo[] };
   const live = workers.filter((w) => w.status !== 'exited');
   for (let i = 0; i < live.length; i += 16) {
