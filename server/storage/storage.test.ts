@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -71,15 +71,40 @@ describe('sqlite storage', () => {
     s.close();
   });
 
-  it('commits queued writes in one transaction per tick', async () => {
+  it('commits queued writes on its own, without a read or a close, where another connection sees them', async () => {
     const dir = temp();
     const s = openStorage({ driver: 'sqlite', dataDir: dir });
     for (let i = 0; i < 1000; i++) s.saveMessage(message(`m${i}`, 'Bob'));
-    await new Promise((r) => setImmediate(r));
     const reader = new Database(join(dir, DATABASE_FILE), { readonly: true });
-    expect((reader.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n).toBe(1000);
+    const count = () => (reader.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+    // The writer thread commits shortly after the turn; the deadline only bounds a hang.
+    const deadline = Date.now() + 10_000;
+    while (count() < 1000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(count()).toBe(1000);
     reader.close();
     s.close();
+  });
+
+  it.each([true, false])('lets reads see earlier writes on a sqlite file (writer thread %s)', (writerThread) => {
+    const s = openStorage({ driver: 'sqlite', dataDir: temp(), writerThread });
+    s.saveMessage(message('m1', 'Bob'));
+    s.saveMessage(message('m2', 'Bob'));
+    s.setMessageStatus('m1', 'acked');
+    expect(s.pendingMessages('Bob').map((m) => m.id)).toEqual(['m2']);
+    s.upsertAgent({ name: 'Bob', entityType: 'agent', firstSeen: 1, lastSeen: 2 });
+    expect(s.getAgent('Bob')).toMatchObject({ name: 'Bob' });
+    s.close();
+  });
+
+  it('checkpoints the WAL into relay.db on close, so the file alone holds every message', () => {
+    const dir = temp();
+    const s = openStorage({ driver: 'sqlite', dataDir: dir });
+    for (let i = 0; i < 500; i++) s.saveMessage(message(`m${i}`, 'Bob'));
+    s.close();
+    expect(existsSync(join(dir, `${DATABASE_FILE}-wal`))).toBe(false);
+    const reader = new Database(join(dir, DATABASE_FILE), { readonly: true });
+    expect((reader.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n).toBe(500);
+    reader.close();
   });
 
   it('answers queries with filters, order and limit, and the inbox oldest first', () => {

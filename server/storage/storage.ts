@@ -5,7 +5,9 @@ import type { MessageStatus, MessagesQuery, SendMeta } from '../../lib/protocol'
 import type { WorkerInfo } from '../../lib/protocol';
 import type { WorkerRecordStore } from './types';
 import { migrate } from './migrations';
-import { WriteQueue } from './write-queue';
+import { MESSAGE_COLUMNS } from './statements';
+import { ThreadWriter } from './thread-writer';
+import { WriteQueue, type Writer } from './write-queue';
 import { logger } from '../logger';
 
 /** A message as the router stores it: one row per SEND (a broadcast is stored once). */
@@ -61,7 +63,8 @@ export interface InboxOptions {
 
 /**
  * Messages, sessions, the agent registry and worker records. Writes are queued and committed in
- * one transaction per event-loop tick; every read first commits what is queued, so a read always
+ * one transaction per event-loop tick (sqlite: by a writer thread, off the event loop); every read
+ * first waits until what is queued is committed, so a read always
  * sees earlier writes.
  */
 export interface Storage extends WorkerRecordStore {
@@ -96,6 +99,8 @@ export interface OpenStorageOptions {
   dataDir?: string;
   /** Sessions unseen for this long are pruned at open. Default 7 days. */
   sessionRetentionMs?: number;
+  /** Commit (and checkpoint) on a worker thread (sqlite; default true). False: on the main thread. */
+  writerThread?: boolean;
 }
 
 export const DATABASE_FILE = 'relay.db';
@@ -157,8 +162,6 @@ interface AgentRow {
   last_seen: number;
 }
 
-const MESSAGE_COLUMNS = `id, "from", "to", body, thread, kind, data, topic, ts, status, is_broadcast, meta`;
-
 function rowToMessage(row: MessageRow): StoredMessage {
   const message: StoredMessage = {
     id: row.id,
@@ -187,7 +190,7 @@ function rowToAgent(row: AgentRow): AgentRecord {
 }
 
 class SqliteStorage implements Storage {
-  private readonly queue: WriteQueue;
+  private readonly queue: Writer;
   private readonly stmt;
   private closed = false;
 
@@ -197,35 +200,24 @@ class SqliteStorage implements Storage {
     options: OpenStorageOptions,
   ) {
     if (info.driver === 'memory') migrate(db, ':memory:');
-    this.queue = new WriteQueue(db, (err) => {
-      logger.error({ err, path: info.path }, 'storage write failed; messages are still delivered but not persisted');
-      info.canWrite = false;
-    });
+    const writerOptions = {
+      onError: (err: unknown) => {
+        logger.error({ err, path: info.path }, 'storage write failed; messages are still delivered but not persisted');
+        info.canWrite = false;
+      },
+    };
+    const threaded = info.path && (options.writerThread ?? process.env.AGENT_RELAY_WRITER_THREAD !== '0') ? ThreadWriter.start(db, info.path, writerOptions) : undefined;
+    this.queue = threaded ?? new WriteQueue(db, writerOptions);
     const s = (sql: string) => db.prepare(sql);
+    // Reads only: writes are prepared by the writer (statements.ts).
     this.stmt = {
-      insertMessage: s(`INSERT OR IGNORE INTO messages (${MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      delivered: s(`UPDATE messages SET status = 'delivered' WHERE id = ? AND status = 'unread'`),
-      acked: s(`UPDATE messages SET status = 'acked' WHERE id = ? AND status != 'acked'`),
-      unread: s(`UPDATE messages SET status = 'unread' WHERE id = ?`),
       getMessage: s(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE id = ?`),
       pendingUnread: s(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE "to" = ? AND status = 'unread' ORDER BY seq LIMIT ?`),
       pendingAll: s(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE "to" = ? AND status != 'acked' ORDER BY seq LIMIT ?`),
-      saveSession: s(`INSERT OR REPLACE INTO sessions (session_id, resume_token, agent, created, last_seen) VALUES (?, ?, ?, ?, ?)`),
       findSession: s(`SELECT session_id, resume_token, agent, created, last_seen FROM sessions WHERE resume_token = ?`),
-      touchSession: s(`UPDATE sessions SET last_seen = ? WHERE session_id = ?`),
-      deleteSession: s(`DELETE FROM sessions WHERE session_id = ?`),
-      deleteSessionsOf: s(`DELETE FROM sessions WHERE agent = ? AND session_id != ?`),
-      upsertAgent: s(`INSERT INTO agents (name, cli, team, model, parent, entity_type, first_seen, last_seen)
-        VALUES (@name, @cli, @team, @model, @parent, @entityType, @firstSeen, @lastSeen)
-        ON CONFLICT(name) DO UPDATE SET cli = coalesce(excluded.cli, cli), team = coalesce(excluded.team, team),
-          model = coalesce(excluded.model, model), parent = coalesce(excluded.parent, parent),
-          entity_type = excluded.entity_type, last_seen = excluded.last_seen`),
       getAgent: s(`SELECT * FROM agents WHERE name = ?`),
       listAgents: s(`SELECT * FROM agents ORDER BY first_seen`),
-      deleteAgent: s(`DELETE FROM agents WHERE name = ?`),
-      saveWorker: s(`INSERT OR REPLACE INTO workers (name, info, updated) VALUES (?, ?, ?)`),
       loadWorkers: s(`SELECT info FROM workers ORDER BY updated`),
-      deleteWorker: s(`DELETE FROM workers WHERE name = ?`),
     };
     const retention = options.sessionRetentionMs ?? 7 * 24 * 3600_000;
     db.prepare('DELETE FROM sessions WHERE last_seen < ?').run(Date.now() - retention);
@@ -236,12 +228,11 @@ class SqliteStorage implements Storage {
       m.id, m.from, m.to, m.body, m.thread ?? null, m.kind, m.data ? JSON.stringify(m.data) : null, m.topic ?? null,
       m.ts, m.status, m.isBroadcast ? 1 : 0, m.meta ? JSON.stringify(m.meta) : null,
     ];
-    this.queue.push(this.stmt.insertMessage, args);
+    this.queue.push('insertMessage', args);
   }
 
   setMessageStatus(id: string, status: MessageStatus): void {
-    const stmt = status === 'acked' ? this.stmt.acked : status === 'delivered' ? this.stmt.delivered : this.stmt.unread;
-    this.queue.push(stmt, [id]);
+    this.queue.push(status === 'acked' ? 'acked' : status === 'delivered' ? 'delivered' : 'unread', [id]);
   }
 
   getMessage(id: string): StoredMessage | undefined {
@@ -282,7 +273,7 @@ class SqliteStorage implements Storage {
   }
 
   saveSession(r: SessionRecord): void {
-    this.queue.push(this.stmt.saveSession, [r.sessionId, r.resumeToken, r.agent, r.created, r.lastSeen]);
+    this.queue.push('saveSession', [r.sessionId, r.resumeToken, r.agent, r.created, r.lastSeen]);
   }
 
   findSession(resumeToken: string): SessionRecord | undefined {
@@ -295,19 +286,19 @@ class SqliteStorage implements Storage {
   }
 
   touchSession(sessionId: string, lastSeen: number): void {
-    this.queue.push(this.stmt.touchSession, [lastSeen, sessionId]);
+    this.queue.push('touchSession', [lastSeen, sessionId]);
   }
 
   deleteSession(sessionId: string): void {
-    this.queue.push(this.stmt.deleteSession, [sessionId]);
+    this.queue.push('deleteSession', [sessionId]);
   }
 
   deleteSessionsOf(agent: string, exceptSessionId: string): void {
-    this.queue.push(this.stmt.deleteSessionsOf, [agent, exceptSessionId]);
+    this.queue.push('deleteSessionsOf', [agent, exceptSessionId]);
   }
 
   upsertAgent(r: AgentRecord): void {
-    this.queue.push(this.stmt.upsertAgent, [
+    this.queue.push('upsertAgent', [
       {
         name: r.name, cli: r.cli ?? null, team: r.team ?? null, model: r.model ?? null, parent: r.parent ?? null,
         entityType: r.entityType, firstSeen: r.firstSeen, lastSeen: r.lastSeen,
@@ -327,11 +318,11 @@ class SqliteStorage implements Storage {
   }
 
   deleteAgent(name: string): void {
-    this.queue.push(this.stmt.deleteAgent, [name]);
+    this.queue.push('deleteAgent', [name]);
   }
 
   saveWorker(info: WorkerInfo): void {
-    this.queue.push(this.stmt.saveWorker, [info.name, JSON.stringify(info), Date.now()]);
+    this.queue.push('saveWorker', [info.name, JSON.stringify(info), Date.now()]);
   }
 
   loadWorkers(): WorkerInfo[] {
@@ -340,7 +331,7 @@ class SqliteStorage implements Storage {
   }
 
   deleteWorker(name: string): void {
-    this.queue.push(this.stmt.deleteWorker, [name]);
+    this.queue.push('deleteWorker', [name]);
   }
 
   flush(): void {
@@ -349,9 +340,8 @@ class SqliteStorage implements Storage {
 
   close(): void {
     if (this.closed) return;
-    this.queue.flush();
     this.closed = true;
-    this.queue.stop();
+    this.queue.close();
     this.db.close();
   }
 }

@@ -1,31 +1,50 @@
 import type Database from 'better-sqlite3';
 import { logger } from '../logger';
+import { WRITE_SQL, type WriteKey, type WriteOp } from './statements';
+
+/** Where storage sends its writes: queued, committed together, visible to reads after flush(). */
+export interface Writer {
+  push(key: WriteKey, args: unknown[]): void;
+  /** Commit everything queued so far; returns when a read on the main connection sees it. */
+  flush(): void;
+  /** Flush and stop; the main connection may be closed afterwards. */
+  close(): void;
+  readonly size: number;
+}
+
+export interface WriterOptions {
+  onError?: (err: unknown) => void;
+  /** After each committed batch. */
+  onCommit?: () => void;
+}
 
 /**
- * Writes are the daemon's hot path (every SEND stores a row and moves its status twice), so they
- * are queued and committed in one transaction per event-loop tick instead of one fsync each.
+ * Writes committed on the main connection, one transaction per event-loop turn (setImmediate, so
+ * the frames of the turn are written first). Used for the memory driver, and for sqlite when the
+ * writer thread is off or has failed.
  */
-export class WriteQueue {
-  private ops: Database.Statement[] = [];
-  private args: unknown[][] = [];
+export class WriteQueue implements Writer {
+  private ops: WriteOp[] = [];
   private scheduled: NodeJS.Immediate | undefined;
   private stopped = false;
-  private readonly commit: (ops: Database.Statement[], args: unknown[][]) => void;
+  private readonly commit: (ops: WriteOp[]) => void;
+  private readonly onError: (err: unknown) => void;
+  private readonly onCommit: (() => void) | undefined;
 
-  constructor(
-    db: Database.Database,
-    private readonly onError: (err: unknown) => void = (err) => logger.error({ err }, 'storage write failed'),
-  ) {
-    this.commit = db.transaction((ops: Database.Statement[], args: unknown[][]) => {
-      for (let i = 0; i < ops.length; i++) ops[i].run(...args[i]);
+  constructor(db: Database.Database, options: WriterOptions = {}) {
+    this.onError = options.onError ?? ((err) => logger.error({ err }, 'storage write failed'));
+    this.onCommit = options.onCommit;
+    const prepared = new Map<WriteKey, Database.Statement>();
+    for (const key of Object.keys(WRITE_SQL) as WriteKey[]) prepared.set(key, db.prepare(WRITE_SQL[key]));
+    this.commit = db.transaction((ops: WriteOp[]) => {
+      for (const [key, args] of ops) prepared.get(key)!.run(...args);
     });
   }
 
-  push(stmt: Database.Statement, args: unknown[]): void {
+  push(key: WriteKey, args: unknown[]): void {
     if (this.stopped) return;
-    this.ops.push(stmt);
-    this.args.push(args);
-    if (!this.scheduled) this.scheduled = setImmediate(() => this.flush());
+    this.ops.push([key, args]);
+    this.scheduled ??= setImmediate(() => this.flush());
   }
 
   get size(): number {
@@ -33,26 +52,22 @@ export class WriteQueue {
   }
 
   flush(): void {
-    if (this.scheduled) {
-      clearImmediate(this.scheduled);
-      this.scheduled = undefined;
-    }
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = undefined;
     if (this.ops.length === 0) return;
     const ops = this.ops;
-    const args = this.args;
     this.ops = [];
-    this.args = [];
     try {
-      this.commit(ops, args);
+      this.commit(ops);
+      this.onCommit?.();
     } catch (err) {
       // A failed batch is reported, not thrown: the caller of a later, unrelated write is not at fault.
       this.onError(err);
     }
   }
 
-  stop(): void {
+  close(): void {
+    this.flush();
     this.stopped = true;
-    if (this.scheduled) clearImmediate(this.scheduled);
-    this.scheduled = undefined;
   }
 }
