@@ -21,6 +21,10 @@ export const WRITE_SQL = {
   deleteAgent: `DELETE FROM agents WHERE name = ?`,
   saveWorker: `INSERT OR REPLACE INTO workers (name, info, updated) VALUES (?, ?, ?)`,
   deleteWorker: `DELETE FROM workers WHERE name = ?`,
+  // Retention: beyond the newest ?1 rows, delete what is acknowledged or older than ?2 (ms epoch).
+  pruneMessages: `DELETE FROM messages
+        WHERE seq <= coalesce((SELECT seq FROM messages ORDER BY seq DESC LIMIT 1 OFFSET ?), 0)
+          AND (status = 'acked' OR ts < ?)`,
 } as const;
 
 export type WriteKey = keyof typeof WRITE_SQL;

@@ -131,6 +131,48 @@ describe('sqlite storage', () => {
   });
 });
 
+describe('message retention', () => {
+  const count = (s: ReturnType<typeof openStorage>) => s.queryMessages({ limit: 1_000_000 }).length;
+
+  it.each(['sqlite', 'memory'] as const)('keeps the newest messages and everything unacknowledged, pruning as it writes (%s)', (driver) => {
+    const s = openStorage({ driver, dataDir: temp(), messageRetention: { keep: 10, pruneEvery: 5 } });
+    for (let i = 0; i < 40; i++) {
+      s.saveMessage(message(`m${i}`, 'Bob', { status: 'delivered' }));
+      // Every message but m3 and m7 (delivered, never acked) and the unread m20 is acknowledged.
+      if (i !== 3 && i !== 7 && i !== 20) s.setMessageStatus(`m${i}`, 'acked');
+      if (i === 20) s.setMessageStatus('m20', 'unread');
+    }
+    // The prune after the 40th insert ran in the same batch: newest 10 plus the 3 unacknowledged.
+    const ids = s.queryMessages({ order: 'asc', limit: 100 }).map((m) => m.id);
+    expect(ids).toEqual(['m3', 'm7', 'm20', ...Array.from({ length: 10 }, (_, i) => `m${30 + i}`)]);
+    expect(s.pendingMessages('Bob', { includeDelivered: true }).map((m) => m.id)).toEqual(['m3', 'm7', 'm20']);
+    s.close();
+  });
+
+  it('drops unacknowledged messages past the age limit once they are not among the newest', () => {
+    const s = openStorage({ driver: 'memory', messageRetention: { keep: 2, pruneEvery: 1, unackedMaxAgeMs: 60_000 } });
+    s.saveMessage(message('old-unread', 'Bob', { ts: Date.now() - 120_000 }));
+    s.saveMessage(message('recent-unread', 'Bob'));
+    s.saveMessage(message('n1', 'Bob'));
+    s.saveMessage(message('n2', 'Bob'));
+    expect(s.queryMessages({ order: 'asc' }).map((m) => m.id)).toEqual(['recent-unread', 'n1', 'n2']);
+    s.close();
+  });
+
+  it('prunes a database that grew past the limit when it opens', () => {
+    const dir = temp();
+    const s1 = openStorage({ driver: 'sqlite', dataDir: dir, messageRetention: { pruneEvery: 1_000_000 } });
+    for (let i = 0; i < 50; i++) {
+      s1.saveMessage(message(`m${i}`, 'Bob', { status: 'acked' }));
+    }
+    s1.close();
+    const s2 = openStorage({ driver: 'sqlite', dataDir: dir, messageRetention: { keep: 5 } });
+    expect(count(s2)).toBe(5);
+    expect(s2.queryMessages({ order: 'asc' }).map((m) => m.id)).toEqual(['m45', 'm46', 'm47', 'm48', 'm49']);
+    s2.close();
+  });
+});
+
 describe('migrations', () => {
   it('records the schema version in user_version', () => {
     const dir = temp();

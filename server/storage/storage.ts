@@ -5,7 +5,7 @@ import type { MessageStatus, MessagesQuery, SendMeta } from '../../lib/protocol'
 import type { WorkerInfo } from '../../lib/protocol';
 import type { WorkerRecordStore } from './types';
 import { migrate } from './migrations';
-import { MESSAGE_COLUMNS } from './statements';
+import { MESSAGE_COLUMNS, WRITE_SQL } from './statements';
 import { ThreadWriter } from './thread-writer';
 import { WriteQueue, type Writer } from './write-queue';
 import { logger } from '../logger';
@@ -101,7 +101,23 @@ export interface OpenStorageOptions {
   sessionRetentionMs?: number;
   /** Commit (and checkpoint) on a worker thread (sqlite; default true). False: on the main thread. */
   writerThread?: boolean;
+  /** How many messages the table keeps (see MessageRetention). */
+  messageRetention?: Partial<MessageRetention>;
 }
+
+/**
+ * The messages table keeps the newest `keep` rows whatever their status; older rows go once they
+ * are acknowledged, or once older than `unackedMaxAgeMs` whatever their status (a message nobody
+ * acknowledged in a week is history: sessions that could replay it are pruned after 7 days too).
+ * Pruning runs inside the write transaction every `pruneEvery` inserts, and once at open.
+ */
+export interface MessageRetention {
+  keep: number;
+  pruneEvery: number;
+  unackedMaxAgeMs: number;
+}
+
+export const DEFAULT_MESSAGE_RETENTION: MessageRetention = { keep: 100_000, pruneEvery: 1_000, unackedMaxAgeMs: 7 * 24 * 3600_000 };
 
 export const DATABASE_FILE = 'relay.db';
 
@@ -192,6 +208,8 @@ function rowToAgent(row: AgentRow): AgentRecord {
 class SqliteStorage implements Storage {
   private readonly queue: Writer;
   private readonly stmt;
+  private readonly retention: MessageRetention;
+  private insertsSincePrune = 0;
   private closed = false;
 
   constructor(
@@ -221,6 +239,8 @@ class SqliteStorage implements Storage {
     };
     const retention = options.sessionRetentionMs ?? 7 * 24 * 3600_000;
     db.prepare('DELETE FROM sessions WHERE last_seen < ?').run(Date.now() - retention);
+    this.retention = { ...DEFAULT_MESSAGE_RETENTION, ...options.messageRetention };
+    db.prepare(WRITE_SQL.pruneMessages).run(...this.pruneArgs());
   }
 
   saveMessage(m: StoredMessage): void {
@@ -229,6 +249,14 @@ class SqliteStorage implements Storage {
       m.ts, m.status, m.isBroadcast ? 1 : 0, m.meta ? JSON.stringify(m.meta) : null,
     ];
     this.queue.push('insertMessage', args);
+    if (++this.insertsSincePrune >= this.retention.pruneEvery) {
+      this.insertsSincePrune = 0;
+      this.queue.push('pruneMessages', this.pruneArgs());
+    }
+  }
+
+  private pruneArgs(): [number, number] {
+    return [this.retention.keep, Date.now() - this.retention.unackedMaxAgeMs];
   }
 
   setMessageStatus(id: string, status: MessageStatus): void {
