@@ -1,13 +1,14 @@
 import { createConnection, type Socket } from 'node:net';
 import { encodeFrame, FrameParser, type ParsedFrame } from '../protocol';
+import { TickCork } from '../protocol/cork';
 
 /**
- * One framed socket connection. Writes made in the same tick are coalesced: the first corks the
- * socket and a nextTick uncorks it, so a burst of sends becomes one write syscall.
+ * One framed socket connection. Writes made in the same tick are coalesced (TickCork), so a burst
+ * of sends becomes one write syscall.
  */
 export class FramedConnection {
   private readonly parser = new FrameParser();
-  private corked = false;
+  private readonly cork: TickCork;
   private closed = false;
 
   private constructor(
@@ -15,6 +16,7 @@ export class FramedConnection {
     onFrame: (frame: ParsedFrame) => void,
     onClose: (error?: Error) => void,
   ) {
+    this.cork = new TickCork(socket);
     let lastError: Error | undefined;
     socket.on('data', (chunk: Buffer) => {
       let frames: ParsedFrame[];
@@ -70,26 +72,14 @@ export class FramedConnection {
   /** Queues one envelope; false when the connection is closed. Throws FrameError when it is too large. */
   write(envelope: unknown): boolean {
     if (!this.isOpen) return false;
-    const frame = encodeFrame(envelope);
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(frame);
+    this.cork.write(encodeFrame(envelope));
     return true;
   }
 
   /** Flushes what is queued, then closes. */
   end(): void {
     if (this.closed) return;
-    if (this.corked) {
-      this.corked = false;
-      this.socket.uncork();
-    }
+    this.cork.flush();
     this.socket.end();
     // A daemon that never closes its side must not keep us alive.
     setTimeout(() => this.socket.destroy(), 1000).unref();

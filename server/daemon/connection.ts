@@ -5,6 +5,7 @@ import {
   MESSAGE_TYPES, PROTOCOL_VERSION, RESERVED_NAMES, SendPayloadSchema, UNSUPPORTED_TYPES, describeNameProblem, encodeFrame,
   type Envelope, type ErrorCode, type ParsedFrame,
 } from '../../lib/protocol';
+import { TickCork } from '../../lib/protocol/cork';
 import type { AgentFacts } from '../router/types';
 import { logger } from '../logger';
 import type { Endpoint } from '../router/endpoint';
@@ -39,7 +40,7 @@ export class Connection implements Endpoint {
   private state: State = 'awaiting-hello';
   private readonly parser = new FrameParser(MAX_FRAME_BYTES);
   private helloTimer: NodeJS.Timeout | undefined;
-  private corked = false;
+  private readonly cork: TickCork;
   private drainWaiters: (() => void)[] = [];
   /** Congested recipients this connection waits for before reading again. */
   private blockedOn = 0;
@@ -50,6 +51,7 @@ export class Connection implements Endpoint {
     private readonly ctx: DaemonContext,
     private readonly onClosed: (conn: Connection) => void,
   ) {
+    this.cork = new TickCork(socket);
     this.helloTimer = setTimeout(() => this.close(), ctx.timings.helloTimeoutMs);
     this.helloTimer.unref();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -85,15 +87,7 @@ export class Connection implements Endpoint {
       return false;
     }
     // Frames written in one tick leave in one writev.
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(frame);
+    this.cork.write(frame);
     return !this.congested;
   }
 
