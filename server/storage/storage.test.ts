@@ -96,6 +96,23 @@ describe('sqlite storage', () => {
     s.close();
   });
 
+  it('keeps writing, on the main thread, after the writer thread dies', async () => {
+    const dir = temp();
+    const s = openStorage({ driver: 'sqlite', dataDir: dir });
+    s.saveMessage(message('before', 'Bob'));
+    s.flush();
+    // The thread itself is private; ending it is the failure being tested.
+    await (s as unknown as { queue: { worker: { terminate(): Promise<number> } } }).queue.worker.terminate();
+    await new Promise((r) => setImmediate(r));
+    s.saveMessage(message('after', 'Bob'));
+    expect(s.pendingMessages('Bob').map((m) => m.id)).toEqual(['before', 'after']);
+    expect(s.info.canWrite).toBe(true);
+    s.close();
+    const reopened = openStorage({ driver: 'sqlite', dataDir: dir });
+    expect(reopened.getMessage('after')).toMatchObject({ to: 'Bob' });
+    reopened.close();
+  });
+
   it('checkpoints the WAL into relay.db on close, so the file alone holds every message', () => {
     const dir = temp();
     const s = openStorage({ driver: 'sqlite', dataDir: dir });

@@ -103,7 +103,6 @@ export class ThreadWriter implements Writer {
     this.posted = (this.posted + 1) | 0;
     this.worker.postMessage({ type: 'batch', seq: this.posted, ops: this.ops });
     this.ops = [];
-    this.options.onCommit?.();
   }
 
   private waitReady(): boolean {

@@ -14,8 +14,6 @@ export interface Writer {
 
 export interface WriterOptions {
   onError?: (err: unknown) => void;
-  /** After each committed batch. */
-  onCommit?: () => void;
 }
 
 /**
@@ -29,11 +27,9 @@ export class WriteQueue implements Writer {
   private stopped = false;
   private readonly commit: (ops: WriteOp[]) => void;
   private readonly onError: (err: unknown) => void;
-  private readonly onCommit: (() => void) | undefined;
 
   constructor(db: Database.Database, options: WriterOptions = {}) {
     this.onError = options.onError ?? ((err) => logger.error({ err }, 'storage write failed'));
-    this.onCommit = options.onCommit;
     const prepared = new Map<WriteKey, Database.Statement>();
     for (const key of Object.keys(WRITE_SQL) as WriteKey[]) prepared.set(key, db.prepare(WRITE_SQL[key]));
     this.commit = db.transaction((ops: WriteOp[]) => {
@@ -59,7 +55,6 @@ export class WriteQueue implements Writer {
     this.ops = [];
     try {
       this.commit(ops);
-      this.onCommit?.();
     } catch (err) {
       // A failed batch is reported, not thrown: the caller of a later, unrelated write is not at fault.
       this.onError(err);
