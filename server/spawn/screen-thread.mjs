@@ -22,7 +22,8 @@ parentPort.on('message', (msg) => {
     }
     case 'write': {
       if (!screen) break;
-      const data = new Uint8Array(msg.data.buffer, msg.data.byteOffset, msg.data.byteLength);
+      // A transferred ArrayBuffer holding exactly the batch (screen.ts).
+      const data = new Uint8Array(msg.data);
       screen.term.write(data, () => {
         screen.parsed += data.byteLength;
         parentPort.postMessage({ op: 'parsed', id: msg.id, parsed: screen.parsed });

@@ -11,6 +11,14 @@ const SCROLLBACK_LINES = 1000;
  */
 export const SCREEN_HIGH_WATER = 4 * 1024 * 1024;
 export const SCREEN_LOW_WATER = 512 * 1024;
+/**
+ * Output goes to the thread in batches of this many bytes, or after SCREEN_BATCH_MS: a PTY read is
+ * ~4 KiB, and one postMessage (plus one xterm write and one 'parsed' reply) per read cost more on
+ * both threads than the bytes themselves (docs/performance.md). A snapshot or resize sends what is
+ * pending first, so the delay never shows in a snapshot.
+ */
+const SCREEN_BATCH_BYTES = 64 * 1024;
+const SCREEN_BATCH_MS = 8;
 
 /**
  * Why a thread: xterm parses in slices of up to ~12 ms on whatever thread it runs. On the main
@@ -62,10 +70,10 @@ export class HeadlessScreen {
   private paused = false;
   private cols: number;
   private rows: number;
-  /** Chunks gathered for one message to the thread per event-loop turn (a PTY read is ~4 KiB). */
+  /** Chunks gathered for one message to the thread (see SCREEN_BATCH_BYTES). */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  private scheduled: NodeJS.Immediate | undefined;
+  private scheduled: NodeJS.Timeout | undefined;
   private snapshots = new Map<number, (s: ScreenSnapshot) => void>();
   private nextReq = 1;
 
@@ -88,7 +96,8 @@ export class HeadlessScreen {
     this.received += chunk.length;
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
-    this.scheduled ??= setImmediate(() => this.post());
+    if (this.pendingBytes >= SCREEN_BATCH_BYTES) this.post();
+    else this.scheduled ??= setTimeout(() => this.post(), SCREEN_BATCH_MS);
     if (!this.paused && this.onBacklog && this.received - this.parsed > SCREEN_HIGH_WATER) {
       this.paused = true;
       this.onBacklog(true);
@@ -121,7 +130,7 @@ export class HeadlessScreen {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.scheduled) clearImmediate(this.scheduled);
+    if (this.scheduled) clearTimeout(this.scheduled);
     this.pending = [];
     live.delete(this.id);
     this.thread.postMessage({ op: 'dispose', id: this.id });
@@ -157,13 +166,18 @@ export class HeadlessScreen {
 
   private post(): void {
     if (this.scheduled) {
-      clearImmediate(this.scheduled);
+      clearTimeout(this.scheduled);
       this.scheduled = undefined;
     }
     if (this.pendingBytes === 0 || this.disposed) return;
-    const data = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
+    // One copy into a buffer of our own (the chunks are shared with the ring and the viewers), whose
+    // memory is then moved to the thread rather than cloned again.
+    const data = Buffer.allocUnsafeSlow(this.pendingBytes);
+    let at = 0;
+    for (const chunk of this.pending) at += chunk.copy(data, at);
     this.pending = [];
     this.pendingBytes = 0;
-    this.thread.postMessage({ op: 'write', id: this.id, data });
+    const buffer = data.buffer as ArrayBuffer;
+    this.thread.postMessage({ op: 'write', id: this.id, data: buffer }, [buffer]);
   }
 }
