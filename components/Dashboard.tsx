@@ -1,10 +1,13 @@
 'use client';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { gridOrder, type InitialScreens } from '../lib/client/initialData';
 import { useAgents, useMessages, useStatus, useWorkers } from '../lib/client/queries';
-import { dropSession, getSession } from '../lib/client/terminalSessions';
+import { dropSession, getSession, primeScreens } from '../lib/client/terminalSessions';
 import { useAttentionNotifications } from '../lib/client/useAttentionNotifications';
 import { useKeyboardShortcuts } from '../lib/client/useKeyboardShortcuts';
 import { useMediaQuery } from '../lib/client/useMediaQuery';
+import { markOnce } from '../lib/client/perfMarks';
+import { RenderClock } from '../lib/client/useNow';
 import { isInternalName } from '../lib/protocol/names';
 import type { WorkerInfo } from '../lib/protocol/workers';
 import { Composer } from './Composer';
@@ -19,27 +22,18 @@ import { WorkerList } from './WorkerList';
 
 type PhoneTab = 'workers' | 'terminal' | 'messages';
 
-/** Most recently focused first, then running workers, then exited ones. */
-function orderForGrid(workers: WorkerInfo[], recent: string[]): WorkerInfo[] {
-  const byName = new Map(workers.map((w) => [w.name, w]));
-  const out: WorkerInfo[] = [];
-  for (const n of recent) {
-    const w = byName.get(n);
-    if (w) out.push(w);
-  }
-  const rest = workers.filter((w) => !recent.includes(w.name));
-  out.push(...rest.filter((w) => w.status !== 'exited'), ...rest.filter((w) => w.status === 'exited'));
-  return out;
-}
-
-/** The whole dashboard: header, worker list, terminals, messages; a single column on a phone. */
-export function Dashboard() {
+/**
+ * The whole dashboard: header, worker list, terminals, messages; a single column on a phone.
+ * `initial` is set when the server rendered it with data (app/page.tsx): its clock keeps the first
+ * client render's uptimes equal to the HTML's, its screens are drawn before the socket connects.
+ */
+export function Dashboard({ initial }: { initial?: InitialScreens }) {
+  useState(() => primeScreens(initial?.screens ?? []));
   const workersQuery = useWorkers();
   const agentsQuery = useAgents();
   const messagesQuery = useMessages();
   const workers = useMemo(() => workersQuery.data ?? [], [workersQuery.data]);
   const phone = useMediaQuery('(max-width: 767px)');
-  const wide = useMediaQuery('(min-width: 1024px)');
 
   const [recent, setRecent] = useState<string[]>([]);
   const [focusRequest, setFocusRequest] = useState(0);
@@ -51,7 +45,7 @@ export function Dashboard() {
   const [thread, setThread] = useState<string | undefined>(undefined);
   const composerRef = useRef<HTMLTextAreaElement>(null);
 
-  const ordered = useMemo(() => orderForGrid(workers, recent), [workers, recent]);
+  const ordered = useMemo(() => gridOrder(workers, recent), [workers, recent]);
   const focused = ordered[0]?.name ?? null;
   const size: GridSize = phone ? 1 : grid;
   const visible = ordered.slice(0, size).map((w) => w.name);
@@ -63,6 +57,8 @@ export function Dashboard() {
   const notifications = useAttentionNotifications(workers);
   const status = useStatus();
   const project = status.data?.projectRoot?.split('/').filter(Boolean).pop();
+
+  useEffect(() => markOnce('hydrated'), []);
 
   // Terminals of workers that disappeared from the list are disposed.
   const known = useRef(new Set<string>());
@@ -142,8 +138,9 @@ export function Dashboard() {
   );
 
   return (
+    <RenderClock.Provider value={initial?.renderedAt ?? null}>
     <div className="flex h-dvh flex-col bg-ink-950 bg-[radial-gradient(ellipse_at_top,rgba(45,212,191,0.06),transparent_60%)]">
-      <header className="flex h-12 shrink-0 items-center gap-4 border-b border-ink-700 bg-ink-900/80 px-4 backdrop-blur">
+      <header className="flex h-12 shrink-0 items-center gap-4 border-b border-ink-700 bg-ink-900/80 px-4">
         <div className="flex items-center gap-2">
           <span className="grid h-7 w-7 place-items-center rounded-lg bg-gradient-to-br from-accent/30 to-idle/20 text-accent ring-1 ring-accent/30">
             <RelayIcon className="h-4 w-4" />
@@ -223,13 +220,14 @@ export function Dashboard() {
           </nav>
         </>
       ) : (
-        <main className="flex min-h-0 flex-1 gap-2 p-2">
-          <aside className="w-64 shrink-0 overflow-hidden rounded-lg border border-ink-700 bg-ink-900/70">{workerList}</aside>
-          <section className="flex min-w-0 flex-1 flex-col gap-2">
-            <div className="min-h-0 flex-1">{terminals}</div>
-            {!wide && <div className="h-72 shrink-0 overflow-hidden rounded-lg border border-ink-700 bg-ink-900/70">{messagesPanel}</div>}
-          </section>
-          {wide && <aside className="w-80 shrink-0 overflow-hidden rounded-lg border border-ink-700 bg-ink-900/70 xl:w-96">{messagesPanel}</aside>}
+        // Messages sit right of the terminals from 1024 px, below them under it: placed by CSS, so the
+        // server's HTML is already laid out for the window and nothing moves when the page hydrates.
+        <main className="grid min-h-0 flex-1 grid-cols-[16rem_minmax(0,1fr)] grid-rows-[minmax(0,1fr)_18rem] gap-2 p-2 lg:grid-cols-[16rem_minmax(0,1fr)_20rem] lg:grid-rows-[minmax(0,1fr)] xl:grid-cols-[16rem_minmax(0,1fr)_24rem]">
+          <aside className="row-span-2 min-h-0 overflow-hidden rounded-lg border border-ink-700 bg-ink-900/70 lg:row-span-1">{workerList}</aside>
+          <section className="min-h-0 min-w-0">{terminals}</section>
+          <aside className="col-start-2 min-h-0 overflow-hidden rounded-lg border border-ink-700 bg-ink-900/70 lg:col-start-3 lg:row-start-1">
+            {messagesPanel}
+          </aside>
         </main>
       )}
 
@@ -245,5 +243,6 @@ export function Dashboard() {
       )}
       {helpOpen && <ShortcutHelp onClose={() => setHelpOpen(false)} />}
     </div>
+    </RenderClock.Provider>
   );
 }

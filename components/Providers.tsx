@@ -3,6 +3,16 @@ import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useEffect, useState, type ReactNode } from 'react';
 import { bindLiveUpdates } from '../lib/client/queries';
 import { getSocket } from '../lib/client/socket';
+import { markOnce } from '../lib/client/perfMarks';
+import { loadXterm } from '../lib/client/xtermLoader';
+
+// The first terminal needs both the socket and xterm.js: start connecting and fetching them as soon as
+// this chunk runs, while React is still hydrating, rather than from the effects that first use them.
+if (typeof window !== 'undefined') {
+  markOnce('scripts');
+  getSocket().once('connect', () => markOnce('socket-connected'));
+  void loadXterm().then(() => markOnce('xterm-loaded'));
+}
 
 /** Query cache for server state, kept fresh by socket.io events instead of polling. */
 export function Providers({ children }: { children: ReactNode }) {

@@ -1,17 +1,21 @@
 'use client';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { apiFetch } from '../lib/client/api';
+import type { SessionState } from '../lib/client/terminalSession';
 import { getSession } from '../lib/client/terminalSessions';
 import type { WorkerInfo } from '../lib/protocol/workers';
 import { SearchIcon } from './Icons';
 import { WorkerStatusBadge } from './WorkerStatusDot';
+
+/** What the server's HTML shows for every pane (not attached yet); hydration must start from the same. */
+const SERVER_STATE: SessionState = { attached: false, driving: false, driver: null, error: null };
 
 function useSessionState(name: string) {
   const session = getSession(name);
   const state = useSyncExternalStore(
     (cb) => session.subscribe(cb),
     () => session.state,
-    () => session.state,
+    () => SERVER_STATE,
   );
   return { session, state };
 }

@@ -1,25 +1,16 @@
 'use client';
 import { useQuery, type QueryClient } from '@tanstack/react-query';
-import type { AgentSummary, StatusResponse, StoredMessageView, WorkerInfo } from '../protocol';
+import type { StatusResponse, StoredMessageView, WorkerInfo } from '../protocol';
 import { apiFetch } from './api';
+import { queryKeys, sortMessages, TIMELINE_LIMIT, type AgentRow, type StatusView } from './initialData';
 import type { RelaySocket } from './socket';
+
+export { queryKeys, type AgentRow, type StatusView };
 
 /**
  * Server state through TanStack Query. Nothing polls: `bindLiveUpdates` keeps these caches fresh from
  * socket.io events (workers, worker:status, worker:exit, message, presence).
  */
-export const queryKeys = {
-  status: ['status'] as const,
-  workers: ['workers'] as const,
-  agents: ['agents'] as const,
-  messages: ['messages'] as const,
-};
-
-/** Agent rows as the API returns them; worker fields are joined in when the agent is a worker. */
-export type AgentRow = AgentSummary & {
-  online?: boolean;
-  worker?: Pick<WorkerInfo, 'status' | 'cli' | 'exitCode' | 'needsAttention' | 'spawnedAt'>;
-};
 
 function listOf<T>(body: unknown, key: string): T[] {
   if (Array.isArray(body)) return body as T[];
@@ -30,7 +21,7 @@ function listOf<T>(body: unknown, key: string): T[] {
 export function useStatus() {
   return useQuery({
     queryKey: queryKeys.status,
-    queryFn: async () => {
+    queryFn: async (): Promise<StatusView> => {
       const body = await apiFetch<StatusResponse | { status: StatusResponse }>('/api/status');
       const status = 'status' in body && typeof body.status === 'object' ? body.status : (body as StatusResponse);
       // Uptime keeps counting in the header from this moment; no need to ask again.
@@ -57,8 +48,7 @@ export function useMessages() {
   return useQuery({
     queryKey: queryKeys.messages,
     queryFn: async () => {
-      const messages = listOf<StoredMessageView>(await apiFetch('/api/messages?limit=200'), 'messages');
-      return [...messages].sort((a, b) => a.timestamp - b.timestamp);
+      return sortMessages(listOf<StoredMessageView>(await apiFetch(`/api/messages?limit=${TIMELINE_LIMIT}`), 'messages'));
     },
   });
 }
@@ -75,6 +65,7 @@ function upsertWorker(client: QueryClient, info: WorkerInfo) {
 }
 
 const MAX_TIMELINE = 500;
+const CATCH_UP_DELAY_MS = 1000;
 
 /** Wire socket.io events into the query cache. Returns an unsubscribe function. */
 export function bindLiveUpdates(socket: RelaySocket, client: QueryClient): () => void {
@@ -101,6 +92,18 @@ export function bindLiveUpdates(socket: RelaySocket, client: QueryClient): () =>
   };
   // After a reconnect the events missed meanwhile are gone: refetch everything once.
   const onConnect = () => void client.invalidateQueries();
+  // Data rendered into the page (app/initial-data.ts) predates this connection: anything that changed
+  // in between had no socket to arrive on, so what was read before connecting is read once more. Not at
+  // once: the first terminal attach is on the same server at that moment.
+  let catchUp: ReturnType<typeof setTimeout> | undefined;
+  const onFirstConnect = () => {
+    const connectedAt = Date.now();
+    catchUp = setTimeout(() => {
+      void client.invalidateQueries({ predicate: (q) => q.state.dataUpdatedAt > 0 && q.state.dataUpdatedAt < connectedAt });
+    }, CATCH_UP_DELAY_MS);
+  };
+  if (socket.connected) onFirstConnect();
+  else socket.once('connect', onFirstConnect);
 
   socket.on('workers', onWorkers);
   socket.on('worker:status', onStatus);
@@ -115,5 +118,7 @@ export function bindLiveUpdates(socket: RelaySocket, client: QueryClient): () =>
     socket.off('message', onMessage);
     socket.off('presence', onPresence);
     socket.io.off('reconnect', onConnect);
+    socket.off('connect', onFirstConnect);
+    clearTimeout(catchUp);
   };
 }

@@ -3,8 +3,9 @@ import type { Terminal } from '@xterm/xterm';
 import type { FitAddon } from '@xterm/addon-fit';
 import type { SearchAddon } from '@xterm/addon-search';
 import type { AttachResult, SnapshotEvent } from '../realtime/events';
-import { MAX_INPUT_BYTES } from '../protocol/workers';
+import { MAX_INPUT_BYTES } from './limits';
 import { FlowControl } from '../realtime/flow-control';
+import { markOnce } from './perfMarks';
 import { Sha256 } from './sha256';
 import { getSocket } from './socket';
 import { loadXterm, TERMINAL_THEME } from './xtermLoader';
@@ -65,6 +66,8 @@ export class TerminalSession {
   private opened = false;
   private attachRequested = false;
   private focusPending = false;
+  /** A screen the server rendered into the page, drawn when the terminal opens (see prime()). */
+  private primed: SnapshotEvent | null = null;
   /** When the user pressed the Ctrl key on the phone key bar: the next key becomes a control character. */
   stickyCtrl = false;
   /** Claim the driver seat on attach when nobody drives. */
@@ -108,6 +111,10 @@ export class TerminalSession {
     if (!this.opened) {
       this.term.open(this.host);
       this.opened = true;
+      markOnce('terminal-open');
+      // Drawn now, without waiting for the socket; the attach below asks only for what came after it.
+      if (this.primed && this.stats.offset === null) this.onSnapshot(this.primed);
+      this.primed = null;
     }
     if (this.focusPending) this.term.focus();
     this.focusPending = false;
@@ -164,6 +171,11 @@ export class TerminalSession {
     this.host = host;
   }
 
+  /** Start from a screen the server rendered into the page (used only if nothing was received before the terminal opens). */
+  prime(snapshot: SnapshotEvent): void {
+    if (!this.opened && this.stats.offset === null) this.primed = snapshot;
+  }
+
   /** Attach (or re-attach after a reconnect) from the last offset the page holds; none means snapshot. */
   attach(): void {
     if (!this.term) return;
@@ -172,6 +184,7 @@ export class TerminalSession {
     const token = this.mountToken;
     this.awaitingSnapshot = since === null;
     this.attachRequested = true;
+    markOnce('attach-sent');
     socket.emit('worker:attach', since === null ? { name: this.name } : { name: this.name, since }, (res: AttachResult) => {
       if (token !== this.mountToken) return; // unmounted meanwhile
       if (!res?.ok) {
@@ -208,7 +221,11 @@ export class TerminalSession {
     this.stats.offset = event.offset;
     this.setWorkerSize(event.cols, event.rows);
     term.reset();
-    term.write(event.data, () => this.rendered(event.offset));
+    markOnce('snapshot-received');
+    term.write(event.data, () => {
+      markOnce('snapshot-parsed');
+      this.rendered(event.offset);
+    });
   }
 
   private rendered(offset: number) {

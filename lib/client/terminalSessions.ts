@@ -1,4 +1,5 @@
 'use client';
+import type { SnapshotEvent } from '../realtime/events';
 import { getSocket } from './socket';
 import { TerminalSession, type StreamStats } from './terminalSession';
 
@@ -59,6 +60,8 @@ function wire() {
 }
 
 export function getSession(name: string): TerminalSession {
+  // Server rendering draws a pane's frame only: no socket, nothing kept between requests.
+  if (typeof window === 'undefined') return new TerminalSession(name);
   wire();
   let s = sessions.get(name);
   if (!s) {
@@ -70,6 +73,12 @@ export function getSession(name: string): TerminalSession {
 
 export function peekSession(name: string): TerminalSession | undefined {
   return sessions.get(name);
+}
+
+/** Screens rendered into the page by the server: each is drawn when its terminal opens, then output resumes after it. */
+export function primeScreens(screens: SnapshotEvent[]): void {
+  if (typeof window === 'undefined') return;
+  for (const screen of screens) getSession(screen.name).prime(screen);
 }
 
 /** Forget a worker's terminal (it was removed from the list). */

@@ -16,10 +16,13 @@ function attentionKey(w: WorkerInfo): string | null {
  */
 export function useAttentionNotifications(workers: WorkerInfo[]) {
   const [enabled, setEnabled] = useState(false);
+  // Known only in the browser; false in the first render so it matches the server's HTML.
+  const [supported, setSupported] = useState(false);
   const seen = useRef(new Map<string, string | null>());
   const primed = useRef(false);
 
   useEffect(() => {
+    setSupported(typeof Notification !== 'undefined');
     setEnabled(typeof Notification !== 'undefined' && Notification.permission === 'granted' && localStorage.getItem(KEY) === '1');
   }, []);
 
@@ -55,5 +58,5 @@ export function useAttentionNotifications(workers: WorkerInfo[]) {
     setEnabled(on);
   }, [enabled]);
 
-  return { enabled, toggle, supported: typeof window !== 'undefined' && typeof Notification !== 'undefined' };
+  return { enabled, toggle, supported };
 }

@@ -1,29 +1,25 @@
 'use client';
+import { Terminal } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import { SearchAddon } from '@xterm/addon-search';
+import { WebLinksAddon } from '@xterm/addon-web-links';
+
 /**
- * xterm.js touches `window` when imported, so it is loaded lazily from effects, once per page.
+ * xterm.js and its addons are part of the page's first scripts, so the browser downloads them with the
+ * rest rather than after the page's code has run and asked for them (the first terminal is on the
+ * critical path of the first paint). Importing them does not touch the DOM; creating a Terminal does.
  */
 export type XtermModules = {
-  Terminal: typeof import('@xterm/xterm').Terminal;
-  FitAddon: typeof import('@xterm/addon-fit').FitAddon;
-  SearchAddon: typeof import('@xterm/addon-search').SearchAddon;
-  WebLinksAddon: typeof import('@xterm/addon-web-links').WebLinksAddon;
+  Terminal: typeof Terminal;
+  FitAddon: typeof FitAddon;
+  SearchAddon: typeof SearchAddon;
+  WebLinksAddon: typeof WebLinksAddon;
 };
 
-let loading: Promise<XtermModules> | null = null;
+const modules: XtermModules = { Terminal, FitAddon, SearchAddon, WebLinksAddon };
 
 export function loadXterm(): Promise<XtermModules> {
-  loading ??= Promise.all([
-    import('@xterm/xterm'),
-    import('@xterm/addon-fit'),
-    import('@xterm/addon-search'),
-    import('@xterm/addon-web-links'),
-  ]).then(([xterm, fit, search, links]) => ({
-    Terminal: xterm.Terminal,
-    FitAddon: fit.FitAddon,
-    SearchAddon: search.SearchAddon,
-    WebLinksAddon: links.WebLinksAddon,
-  }));
-  return loading;
+  return Promise.resolve(modules);
 }
 
 /** Terminal colours matching app/globals.css. */
