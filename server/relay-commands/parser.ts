@@ -186,13 +186,49 @@ export function createRelayCommandParser(options: RelayCommandParserOptions = {}
     }
   };
 
+  const feedBytes = (chunk: Buffer, out: RelayCommand[]): void => {
+    feedText(decoder.write(chunk), out);
+  };
+
   return {
     feed(chunk) {
       const out: RelayCommand[] = [];
-      feedText(typeof chunk === 'string' ? chunk : decoder.write(chunk), out);
+      if (typeof chunk === 'string') {
+        feedText(chunk, out);
+        return out;
+      }
+      // Fast path (a flood of plain output): whole lines that cannot hold a command and cannot change
+      // the parser's state are skipped without being decoded. The first line of the chunk continues
+      // the current one and the last is unfinished, so both always go through feedText; so does
+      // everything while a multi-line block is open or a sequence is unfinished.
+      const first = chunk.indexOf(0x0a);
+      const last = first < 0 ? -1 : chunk.lastIndexOf(0x0a);
+      if (first < 0 || first === last || block || esc !== 'text') {
+        feedBytes(chunk, out);
+        return out;
+      }
+      feedBytes(chunk.subarray(0, first + 1), out);
+      const middle = chunk.subarray(first + 1, last + 1);
+      if (!block && esc === 'text' && !line.includes('>') && plainLines(middle)) {
+        // Same end state as parsing them: the decoder is clean after a '\n' byte, and the last '\n'
+        // ended a line in text state.
+        line = '';
+        col = 0;
+        overflow = false;
+      } else feedBytes(middle, out);
+      feedBytes(chunk.subarray(last + 1), out);
       return out;
     },
   };
+}
+
+/**
+ * True when `bytes` (whole lines) hold nothing the parser reacts to beyond text and line ends: no
+ * `>` (every command contains "->relay", and overwriting in place cannot create a `>`), no ESC, and
+ * no 0xC2 byte (the UTF-8 lead byte of the C1 controls U+0080-U+009F, which start sequences too).
+ */
+function plainLines(bytes: Buffer): boolean {
+  return bytes.indexOf(0x3e) < 0 && bytes.indexOf(0x1b) < 0 && bytes.indexOf(0xc2) < 0;
 }
 
 /** Parses one command line (already stripped of ANSI and leading decoration). */

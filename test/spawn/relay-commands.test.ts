@@ -80,6 +80,64 @@ describe('relay command parser', () => {
   });
 });
 
+describe('relay command parser: plain-line fast path on byte chunks', () => {
+  const plain = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag} line ${i} ok é\r\n`).join('');
+  // Each case is parsed once as one string (the character-by-character path) and then as bytes cut
+  // into chunks at many positions; the commands must be identical every time.
+  const cases: Record<string, string> = {
+    'a command between plain lines': plain(5, 'a') + '->relay:Bob hi there\r\n' + plain(5, 'b'),
+    'a command split over a chunk boundary': plain(3, 'a') + '  ->relay:Bob split\r\n' + plain(3, 'b'),
+    'ANSI inside a command line': plain(3, 'a') + '\x1b[1m->re\x1b[0mlay:Bob bold\r\n' + plain(3, 'b'),
+    'an OSC string that spans newlines': plain(2, 'a') + '\x1b]0;x\ny\n->relay:Bob no\n\x07' + plain(2, 'b') + '->relay:Bob yes\n',
+    'ESC right before a newline': plain(2, 'a') + '->relay:Bob one\x1b\n' + plain(3, 'b') + '\n->relay:Bob two\n',
+    'a CSI that swallows newlines': plain(2, 'a') + '\x1b[1\n2\n' + plain(3, 'b') + '->relay:Bob c\n',
+    'C1 CSI (U+009B) in plain lines': plain(2, 'a') + '\u009b2J' + plain(3, 'b') + '->relay:Bob x\n' + '\u009bA' + '->relay:Bob x\n',
+    'a C1 cursor-up among plain lines counts as a redraw': '->relay:Bob x\n' + plain(3, 'a') + '\u009b1A\n' + plain(3, 'b') + '->relay:Bob x\n',
+    'a C1 OSC string that spans plain lines': plain(2, 'a') + '\u009d0;title\n' + plain(3, 'b') + '->relay:Bob swallowed\n\x07->relay:Bob seen\n',
+    'a repaint after plain lines is dropped, a resend without one is kept':
+      '->relay:Bob same\r\n' + plain(4, 'a') + '\x1b[2A' + plain(2, 'b') + '->relay:Bob same\r\n' + plain(4, 'c') + '->relay:Bob same\r\n',
+    'a multi-line block with plain lines inside': plain(2, 'a') + '->relay:Bob <<<\r\n' + plain(4, 'in') + '>>>\r\n' + plain(2, 'b'),
+    'a command finished after \\r overwrites': plain(2, 'a') + 'xxxxxxxxxxxxxx\r->relay:Bob over\n' + plain(2, 'b'),
+    'a line made of a partial line and the next chunk': plain(2, 'a') + '->relay:Bo' + 'b tail\n' + plain(3, 'c'),
+    'multi-byte UTF-8 around newlines': plain(2, 'ü') + '✓✓\n->relay:Bob ✓ done\n' + plain(2, '✓'),
+    'invalid UTF-8 before a newline': plain(2, 'a') + '\xff\n' + '->relay:Bob after\n',
+    'a very long plain line then a command': 'x'.repeat(300_000) + '\n' + plain(3, 'a') + '->relay:Bob ok\n',
+  };
+  const parseString = (text: string) => createRelayCommandParser({ now: () => 0 }).feed(text);
+  const parseChunks = (bytes: Buffer, cuts: number[]) => {
+    const p = createRelayCommandParser({ now: () => 0 });
+    const out = [];
+    let from = 0;
+    for (const cut of [...cuts, bytes.length]) {
+      out.push(...p.feed(bytes.subarray(from, cut)));
+      from = cut;
+    }
+    return out;
+  };
+
+  for (const [what, text] of Object.entries(cases)) {
+    it(`gives the same commands for any chunking: ${what}`, () => {
+      const bytes = what.startsWith('invalid') ? Buffer.from(text, 'latin1') : Buffer.from(text);
+      const expected = parseString(bytes.toString('utf8'));
+      expect(parseChunks(bytes, [])).toEqual(expected);
+      const step = Math.max(1, Math.floor(bytes.length / 400));
+      for (let a = 1; a < bytes.length; a += step) {
+        expect(parseChunks(bytes, [a])).toEqual(expected);
+        const b = a + ((a * 7) % 97) + 1;
+        if (b < bytes.length) expect(parseChunks(bytes, [a, b])).toEqual(expected);
+      }
+    });
+  }
+
+  it('still finds commands in a plain flood fed in PTY-sized chunks', () => {
+    const text = plain(2000, 'flood') + '->relay:Bob mid-flood\r\n' + plain(2000, 'more') + '->relay:Ann end\r\n';
+    expect(parseChunks(Buffer.from(text), Array.from({ length: Math.floor(text.length / 4095) }, (_, i) => (i + 1) * 4095))).toEqual([
+      { type: 'message', to: 'Bob', body: 'mid-flood' },
+      { type: 'message', to: 'Ann', body: 'end' },
+    ]);
+  });
+});
+
 describe('outbox files', () => {
   it('parses message, spawn and release files', () => {
     expect(parseOutboxFile('TO: Bob\nTHREAD: t9\n\nhello\nworld\n')).toEqual({ type: 'message', to: 'Bob', body: 'hello\nworld', thread: 't9' });
