@@ -1,6 +1,8 @@
 'use client';
+import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { apiFetch } from '../lib/client/api';
+import { removeWorkers } from '../lib/client/workerActions';
 import type { SessionState } from '../lib/client/terminalSession';
 import { getSession } from '../lib/client/terminalSessions';
 import type { WorkerInfo } from '../lib/protocol/workers';
@@ -42,7 +44,8 @@ export function TerminalPane({
   const searchRef = useRef<HTMLInputElement>(null);
   const [searchOpen, setSearchOpen] = useState(false);
   const [query, setQuery] = useState('');
-  const [releasing, setReleasing] = useState<null | 'graceful' | 'force'>(null);
+  const [releasing, setReleasing] = useState<null | 'graceful' | 'force' | 'remove'>(null);
+  const client = useQueryClient();
   const [releaseError, setReleaseError] = useState<string | null>(null);
   const exited = worker.status === 'exited';
 
@@ -85,6 +88,16 @@ export function TerminalPane({
     } catch (err) {
       setReleaseError((err as Error).message);
     } finally {
+      setReleasing(null);
+    }
+  }
+
+  async function remove() {
+    setReleasing('remove');
+    setReleaseError(null);
+    const [failed] = await removeWorkers(client, [name]);
+    if (failed) {
+      setReleaseError(failed.message);
       setReleasing(null);
     }
   }
@@ -176,6 +189,18 @@ export function TerminalPane({
                 Kill
               </button>
             </>
+          )}
+          {exited && (
+            <button
+              type="button"
+              className={`${BTN} hover:!border-dead/60 hover:!text-dead`}
+              onClick={() => void remove()}
+              disabled={releasing !== null}
+              data-testid={`remove-${name}`}
+              title="Forget this worker: its record, log and terminal"
+            >
+              {releasing === 'remove' ? 'Removing…' : 'Remove'}
+            </button>
           )}
         </div>
       </header>

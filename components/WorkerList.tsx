@@ -1,6 +1,8 @@
 'use client';
+import { useQueryClient } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { formatDuration } from '../lib/client/format';
+import { removeWorkers } from '../lib/client/workerActions';
 import { useNow } from '../lib/client/useNow';
 import type { WorkerInfo } from '../lib/protocol/workers';
 import { healthLabel, healthOf, WorkerStatusDot } from './WorkerStatusDot';
@@ -46,6 +48,18 @@ export function WorkerList({
     const h = healthOf(w);
     return h === 'attention' || h === 'failed';
   }).length;
+  const exited = workers.filter((w) => w.status === 'exited');
+  const client = useQueryClient();
+  const [clearing, setClearing] = useState(false);
+  const [clearError, setClearError] = useState<string | null>(null);
+
+  async function clearExited() {
+    setClearing(true);
+    setClearError(null);
+    const failed = await removeWorkers(client, exited.map((w) => w.name));
+    setClearing(false);
+    if (failed.length) setClearError(failed.map((f) => `${f.name}: ${f.message}`).join(' '));
+  }
 
   return (
     <div className="flex h-full min-h-0 flex-col" data-testid="worker-list">
@@ -78,15 +92,35 @@ export function WorkerList({
               key={f.id}
               type="button"
               onClick={() => setFilter(f.id)}
+              aria-pressed={filter === f.id}
+              data-testid={`filter-${f.id}`}
               className={`rounded px-1.5 py-0.5 text-[11px] transition ${filter === f.id ? 'bg-ink-700 text-ink-100' : 'text-ink-400 hover:text-ink-200'}`}
             >
               {f.label}
               {f.id === 'attention' && attention > 0 && (
                 <span className="ml-1 rounded-full bg-attn/20 px-1 font-mono text-[10px] text-attn">{attention}</span>
               )}
+              {f.id === 'exited' && exited.length > 0 && <span className="ml-1 font-mono text-[10px] text-ink-500">{exited.length}</span>}
             </button>
           ))}
         </div>
+        {filter === 'exited' && exited.length > 0 && (
+          <button
+            type="button"
+            onClick={() => void clearExited()}
+            disabled={clearing}
+            className="mt-2 w-full rounded-md border border-ink-700 px-2 py-1 text-[11px] text-ink-300 transition hover:border-dead/60 hover:text-dead disabled:opacity-50"
+            data-testid="clear-exited"
+            title="Forget every exited worker: records, logs and terminals"
+          >
+            {clearing ? 'Clearing…' : `Clear ${exited.length} exited`}
+          </button>
+        )}
+        {clearError && (
+          <p className="mt-1.5 text-[11px] text-dead" role="alert">
+            {clearError}
+          </p>
+        )}
       </div>
       <ul className="min-h-0 flex-1 space-y-0.5 overflow-y-auto px-1.5 pb-3">
         {shown.length === 0 && (

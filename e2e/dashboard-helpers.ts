@@ -26,6 +26,13 @@ export async function releaseViaApi(request: APIRequestContext, name: string, fo
   await request.delete(`${info.origin}/api/workers/${encodeURIComponent(name)}${force ? '?force=1' : ''}`, { headers: apiHeaders(info) }).catch(() => undefined);
 }
 
+export async function listWorkersViaApi(request: APIRequestContext): Promise<WorkerInfo[]> {
+  const info = serverInfo();
+  const res = await request.get(`${info.origin}/api/workers`, { headers: apiHeaders(info) });
+  expect(res.status(), await res.text()).toBe(200);
+  return ((await res.json()) as { workers: WorkerInfo[] }).workers;
+}
+
 export async function sendInputViaApi(request: APIRequestContext, name: string, data: string): Promise<void> {
   const info = serverInfo();
   const res = await request.post(`${info.origin}/api/workers/${encodeURIComponent(name)}/input`, { headers: apiHeaders(info), data: { data } });

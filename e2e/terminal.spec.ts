@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { countLines, expectTerminalText, focusTerminal, openDashboard, releaseViaApi, terminalText } from './dashboard-helpers';
+import { countLines, expectTerminalText, focusTerminal, listWorkersViaApi, openDashboard, releaseViaApi, spawnViaApi, terminalText } from './dashboard-helpers';
 
 /**
  * A shell spawned from the dialog, used the way a person would: type, resize the window, reload,
@@ -64,4 +64,35 @@ test('a bash worker spawned from the dialog takes input, follows the window size
   const status = page.getByTestId(`terminal-status-${NAME}`);
   await expect(status).toHaveText(/exited/, { timeout: 20_000 });
   await expect(page.getByTestId(`worker-health-${NAME}`)).toHaveText(/exited/);
+
+  // Remove: the exited worker leaves the list, the grid and the server.
+  await page.getByTestId(`remove-${NAME}`).click();
+  await expect(page.getByTestId(`worker-row-${NAME}`)).toHaveCount(0);
+  await expect(page.getByTestId(`terminal-${NAME}`)).toHaveCount(0);
+  expect((await listWorkersViaApi(page.request)).map((w) => w.name)).not.toContain(NAME);
+});
+
+test('the Exited filter clears every exited worker and leaves running ones', async ({ page, request }) => {
+  const done = ['e2e-done-1', 'e2e-done-2'];
+  const live = 'e2e-still-running';
+  try {
+    for (const name of done) await spawnViaApi(request, { name, cli: 'bash', args: ['--norc', '--noprofile', '-c', 'exit 3'] });
+    await spawnViaApi(request, { name: live, cli: 'bash', args: ['--norc', '--noprofile', '-c', 'sleep 60'] });
+    await openDashboard(page);
+    for (const name of done) await expect(page.getByTestId(`worker-health-${name}`)).toHaveText(/exited/, { timeout: 20_000 });
+
+    await page.getByTestId('filter-exited').click();
+    await expect(page.getByTestId(`worker-row-${live}`)).toHaveCount(0);
+    await page.getByTestId('clear-exited').click();
+    for (const name of done) await expect(page.getByTestId(`worker-row-${name}`)).toHaveCount(0);
+    await expect(page.getByTestId('clear-exited')).toHaveCount(0);
+
+    await page.getByTestId('filter-all').click();
+    await expect(page.getByTestId(`worker-row-${live}`)).toBeVisible();
+    const names = (await listWorkersViaApi(request)).map((w) => w.name);
+    expect(names).toContain(live);
+    for (const name of done) expect(names).not.toContain(name);
+  } finally {
+    await releaseViaApi(request, live);
+  }
 });
