@@ -1,12 +1,12 @@
 'use client';
 import { formatDuration } from '../lib/client/format';
-import { useStatus } from '../lib/client/queries';
+import { useStatus, useWorkers } from '../lib/client/queries';
 import { useNow } from '../lib/client/useNow';
 import { useSocketState } from '../lib/client/useSocketState';
 
-function Figure({ label, value, testId }: { label: string; value: string | number; testId: string }) {
+function Figure({ label, value, testId, title }: { label: string; value: string | number; testId: string; title?: string }) {
   return (
-    <div className="flex items-baseline gap-1.5">
+    <div className="flex items-baseline gap-1.5" title={title}>
       <span className="font-mono text-sm font-semibold tabular-nums text-ink-100" data-testid={testId}>
         {value}
       </span>
@@ -15,12 +15,19 @@ function Figure({ label, value, testId }: { label: string; value: string | numbe
   );
 }
 
+const plural = (n: number, word: string) => (n === 1 ? word : `${word}s`);
+
 /** Live daemon figures from GET /api/status plus the state of the realtime link. */
 export function DaemonStatus() {
   const status = useStatus();
   const link = useSocketState();
   const now = useNow();
   const data = status.data;
+  // Counted from the same list the sidebar shows, so the header and the list always agree; the
+  // daemon's STATUS counts live workers only.
+  const workers = useWorkers().data;
+  const exited = workers?.filter((w) => w.status === 'exited').length ?? 0;
+  const running = workers ? workers.length - exited : (data?.workerCount ?? 0);
   // STATUS uptime is in milliseconds (as the v1 clients read it).
   const uptimeMs = data ? data.uptime + (now - data.fetchedAt) : 0;
   const live = link.state === 'connected' && !status.isError;
@@ -44,8 +51,15 @@ export function DaemonStatus() {
       </div>
       {data && (
         <div className="hidden items-center gap-5 sm:flex">
-          <Figure label="agents" value={data.agentCount} testId="status-agents" />
-          <Figure label="workers" value={data.workerCount} testId="status-workers" />
+          <Figure label={plural(data.agentCount, 'agent')} value={data.agentCount} testId="status-agents" title="Agents connected to the relay" />
+          <div className="flex items-baseline gap-1.5">
+            <Figure label={plural(running, 'worker')} value={running} testId="status-workers" title="Workers running now" />
+            {exited > 0 && (
+              <span className="text-[11px] uppercase tracking-wider text-ink-500" title="Exited workers still listed (the Exited filter clears them)">
+                · <span className="font-mono text-sm font-semibold tabular-nums text-ink-300" data-testid="status-exited">{exited}</span> exited
+              </span>
+            )}
+          </div>
           <Figure label="uptime" value={formatDuration(uptimeMs)} testId="status-uptime" />
           <span className="hidden font-mono text-[11px] text-ink-500 lg:inline" title={data.socketPath}>
             v{data.version} · {data.storage.driver}
