@@ -91,8 +91,11 @@ export const ReleaseOutcomeSchema = z.object({
   name: z.string(),
   exitCode: z.number().nullable().optional(),
   signal: z.string().nullable().optional(),
-  /** How it ended: the CLI's own exit, SIGTERM, SIGKILL after the grace period, forced SIGKILL, or already exited. */
-  endedBy: z.enum(['exit', 'SIGTERM', 'SIGKILL', 'force', 'already-exited']),
+  /**
+   * How it ended: the CLI's own exit, SIGTERM, SIGHUP (a job-control shell, hung up as a closing
+   * terminal would), SIGKILL after the grace period, forced SIGKILL, or already exited.
+   */
+  endedBy: z.enum(['exit', 'SIGTERM', 'SIGHUP', 'SIGKILL', 'force', 'already-exited']),
 });
 export type ReleaseOutcome = z.infer<typeof ReleaseOutcomeSchema>;
 

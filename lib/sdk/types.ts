@@ -5,6 +5,7 @@ import type {
   EntityType,
   ErrorPayload,
   HelloPayload,
+  ReleaseOutcome,
   SendMeta,
   SendPayload,
   SpawnRequest,
@@ -91,7 +92,7 @@ export interface ReleaseOutcomeResult {
   name: string;
   exitCode?: number | null;
   signal?: string | null;
-  endedBy?: 'exit' | 'SIGTERM' | 'SIGKILL' | 'force' | 'already-exited';
+  endedBy?: ReleaseOutcome['endedBy'];
 }
 
 export interface RelayClientEvents {

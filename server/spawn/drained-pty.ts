@@ -18,7 +18,7 @@ import { constants as osConstants } from 'node:os';
  * it prints an end marker carrying a per-spawn nonce and the exit status, then waits until we
  * answer with the nonce. We answer only after reading the marker, so every byte the command wrote
  * has been read before the session leader exits. Bytes from the marker on are ours and are never
- * emitted. The guard traps INT/TERM/QUIT with a no-op so it outlives the command's own handling of
+ * emitted. The guard traps INT/TERM/QUIT/HUP with a no-op so it outlives the command's own handling of
  * them (handlers, unlike ignores, are not inherited across exec). If the guard itself is killed
  * (SIGKILL), there is no marker; `end.drained` is then false and the exit is the guard's.
  * Additionally node-pty's post-exit destroy is deferred until EOF, bounded by `lingerMs`.
@@ -60,7 +60,7 @@ const GUARD_SHELL = '/bin/sh';
 // command left the terminal in; the loop ignores stale typed lines that are not the nonce.
 const GUARD_SCRIPT = [
   'n=$1; shift',
-  'trap : INT TERM QUIT',
+  'trap : INT TERM QUIT HUP',
   '"$@"',
   'c=$?',
   "printf '\\033]6973;relay-end;%s;%s\\007' \"$n\" \"$c\"",

@@ -5,6 +5,7 @@ import { createRelayCommandParser, type RelayCommand } from '../relay-commands/p
 import { spawnDrainedPty, type DrainedPty, type PtyEnd } from './drained-pty';
 import { OutputStore } from './output-store';
 import { HeadlessScreen } from './screen';
+import { foreignForegroundGroup } from './foreground-group';
 
 /**
  * One worker process: its PTY, output (ring, log, headless screen), status, the injection queue
@@ -246,7 +247,10 @@ export class Worker extends EventEmitter {
     const again = Math.min(1000, Math.floor(graceMs / 2));
     if (await within(again)) return this.outcome('SIGTERM');
     this.signalGroup('SIGTERM');
-    if (await within(graceMs - again)) return this.outcome('SIGTERM');
+    // A job-control shell sits in a group of its own and ignores SIGTERM; hang it up as closing
+    // its terminal would (it passes the hangup on to its jobs). The guard traps HUP and drains.
+    const hungUp = this.signalForeground('SIGHUP');
+    if (await within(graceMs - again)) return this.outcome(hungUp ? 'SIGHUP' : 'SIGTERM');
     this.signalGroup('SIGKILL');
     await this.exited;
     return this.outcome('SIGKILL');
@@ -272,6 +276,20 @@ export class Worker extends EventEmitter {
       }
     }
     return sent;
+  }
+
+  /** Signals the terminal's foreground group when a job-control shell moved it out of ours. */
+  private signalForeground(signal: NodeJS.Signals): boolean {
+    const pid = this.info.pid;
+    if (!pid || !this.groupOwned || this.info.status === 'exited') return false;
+    const group = foreignForegroundGroup(pid);
+    if (group === undefined) return false;
+    try {
+      process.kill(-group, signal);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** SIGKILL whatever is left in the process group and wait (bounded) until it is empty. */

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * The terminal's foreground process group of the session led by `sessionLeader`, when it is not
+ * the leader's own group. A job-control shell (interactive bash, zsh) moves itself and each job
+ * into groups of their own, out of reach of a signal to the worker's group; closing a terminal
+ * hangs up exactly this group, so release does the same. Linux only (/proc); undefined elsewhere
+ * or when the foreground group is the leader's.
+ */
+export function foreignForegroundGroup(sessionLeader: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${sessionLeader}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Fields after the command name (which may hold spaces or parentheses): state ppid pgrp session tty_nr tpgid …
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const session = Number(fields[3]);
+  const tpgid = Number(fields[5]);
+  if (session !== sessionLeader || !Number.isInteger(tpgid) || tpgid <= 0 || tpgid === sessionLeader) return undefined;
+  return tpgid;
+}
