@@ -26,14 +26,16 @@ type PhoneTab = 'workers' | 'terminal' | 'messages';
  * The whole dashboard: header, worker list, terminals, messages; a single column on a phone.
  * `initial` is set when the server rendered it with data (app/page.tsx): its clock keeps the first
  * client render's uptimes equal to the HTML's, its screens are drawn before the socket connects.
+ * `phoneHint`: the request came from a phone, so the server renders the phone layout.
  */
-export function Dashboard({ initial }: { initial?: InitialScreens }) {
+export function Dashboard({ initial, phoneHint = false }: { initial?: InitialScreens; phoneHint?: boolean }) {
   useState(() => primeScreens(initial?.screens ?? []));
   const workersQuery = useWorkers();
   const agentsQuery = useAgents();
   const messagesQuery = useMessages();
   const workers = useMemo(() => workersQuery.data ?? [], [workersQuery.data]);
-  const phone = useMediaQuery('(max-width: 767px)');
+  // The server lays the page out for a phone when the browser says it is one (app/page.tsx).
+  const phone = useMediaQuery('(max-width: 767px)', phoneHint);
 
   const [recent, setRecent] = useState<string[]>([]);
   const [focusRequest, setFocusRequest] = useState(0);
@@ -204,7 +206,7 @@ export function Dashboard({ initial }: { initial?: InitialScreens }) {
             {tab === 'terminal' && terminals}
             {tab === 'messages' && <div className="h-full rounded-lg border border-ink-700 bg-ink-900/70">{messagesPanel}</div>}
           </main>
-          {tab === 'terminal' && <KeyBar worker={focused} />}
+          {tab === 'terminal' && ordered[0]?.status !== 'exited' && <KeyBar worker={focused} />}
           <nav className="grid shrink-0 grid-cols-3 border-t border-ink-700 bg-ink-900" aria-label="Sections">
             {(['workers', 'terminal', 'messages'] as const).map((t) => (
               <button

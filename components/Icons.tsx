@@ -29,3 +29,13 @@ export function RelayIcon({ className = base }: P) {
     </svg>
   );
 }
+
+/** Release (a polite stop): the power symbol. */
+export function PowerIcon({ className = base }: P) {
+  return (
+    <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2.2" strokeLinecap="round" className={className} aria-hidden>
+      <path d="M12 3v8" />
+      <path d="M6.3 6.8a8 8 0 1 0 11.4 0" />
+    </svg>
+  );
+}

@@ -74,7 +74,9 @@ export function MessageTimeline({
                     #{m.thread}
                   </span>
                 )}
-                <span className="ml-auto font-mono text-[10px] tabular-nums text-ink-500">{formatClock(m.timestamp)}</span>
+                <span className="ml-auto font-mono text-[10px] tabular-nums text-ink-500" suppressHydrationWarning>
+                  {formatClock(m.timestamp)}
+                </span>
               </div>
               <p className="mt-1 whitespace-pre-wrap break-words leading-relaxed text-ink-200">{m.body}</p>
               {!mine && (

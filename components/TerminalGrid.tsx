@@ -9,7 +9,8 @@ const GRID_CLASS: Record<GridSize, string> = {
   1: 'grid-cols-1 grid-rows-1',
   2: 'grid-cols-1 grid-rows-2 lg:grid-cols-2 lg:grid-rows-1',
   4: 'grid-cols-2 grid-rows-2',
-  6: 'grid-cols-3 grid-rows-2',
+  // Three columns only where each still fits a pane header and a readable terminal.
+  6: 'grid-cols-2 grid-rows-3 xl:grid-cols-3 xl:grid-rows-2',
 };
 
 /** The focused terminal alone, or a tiled grid of 2, 4 or 6 terminals. */

@@ -2,11 +2,12 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { apiFetch } from '../lib/client/api';
+import { formatClock } from '../lib/client/format';
 import { removeWorkers } from '../lib/client/workerActions';
 import type { SessionState } from '../lib/client/terminalSession';
 import { getSession } from '../lib/client/terminalSessions';
 import type { WorkerInfo } from '../lib/protocol/workers';
-import { SearchIcon } from './Icons';
+import { PowerIcon, SearchIcon } from './Icons';
 import { WorkerStatusBadge } from './WorkerStatusDot';
 
 /** What the server's HTML shows for every pane (not attached yet); hydration must start from the same. */
@@ -23,7 +24,7 @@ function useSessionState(name: string) {
 }
 
 const BTN =
-  'rounded border border-ink-700 bg-ink-850 px-2 py-0.5 text-[11px] font-medium text-ink-300 transition hover:border-ink-500 hover:text-ink-100 disabled:opacity-40';
+  'rounded border border-ink-700 bg-ink-850 px-1.5 py-0.5 @xs:px-2 text-[11px] font-medium text-ink-300 transition hover:border-ink-500 hover:text-ink-100 disabled:opacity-40';
 
 /** One worker's terminal: xterm.js view, drive/watch, interrupt, search, release. */
 export function TerminalPane({
@@ -118,13 +119,13 @@ export function TerminalPane({
       data-driving={state.driving ? 'true' : 'false'}
       aria-label={`Terminal of ${name}`}
     >
-      <header className="flex h-9 shrink-0 items-center gap-2 overflow-hidden border-b border-ink-700/80 bg-ink-900 px-2.5">
+      <header className="flex h-9 shrink-0 items-center gap-1.5 overflow-hidden border-b border-ink-700/80 bg-ink-900 px-2 @xs:gap-2 @xs:px-2.5">
         <span className="hidden gap-1 @2xl:flex" aria-hidden>
           <span className="h-2.5 w-2.5 rounded-full bg-ink-600" />
           <span className="h-2.5 w-2.5 rounded-full bg-ink-600" />
           <span className="h-2.5 w-2.5 rounded-full bg-ink-600" />
         </span>
-        <span className="min-w-[4rem] truncate font-mono text-[13px] font-semibold text-ink-100">{name}</span>
+        <span className="min-w-[3rem] truncate font-mono text-[13px] font-semibold text-ink-100">{name}</span>
         <span className="hidden rounded bg-ink-700/70 px-1 font-mono text-[10px] text-ink-300 @lg:inline">{worker.cli}</span>
         <WorkerStatusBadge worker={worker} testId={`terminal-status-${name}`} />
         <span className="hidden font-mono text-[10px] text-ink-500 @2xl:inline" data-testid={`terminal-size-${name}`}>
@@ -140,7 +141,14 @@ export function TerminalPane({
               data-testid={`drive-${name}`}
               title={state.driving ? 'You drive this terminal: your keys and size go to the worker' : 'Take control of this terminal'}
             >
-              {state.driving ? '● Driving' : 'Drive'}
+              {/* Narrow panes (a grid of 6) keep every action visible by dropping words first. */}
+              {state.driving ? (
+                <>
+                  ●<span className="hidden @xs:inline"> Driving</span>
+                </>
+              ) : (
+                'Drive'
+              )}
             </button>
           )}
           {!exited && (
@@ -157,7 +165,7 @@ export function TerminalPane({
           )}
           <button
             type="button"
-            className={BTN}
+            className={`${BTN} hidden @xs:inline-block`}
             onClick={() => {
               setSearchOpen((v) => !v);
               setTimeout(() => searchRef.current?.focus(), 0);
@@ -175,8 +183,11 @@ export function TerminalPane({
                 onClick={() => void release(false)}
                 disabled={releasing !== null}
                 data-testid={`release-${name}`}
+                title="Release: ask it to exit, then SIGTERM, then SIGKILL after the grace period"
+                aria-label="Release"
               >
-                {releasing === 'graceful' ? 'Releasing…' : 'Release'}
+                <span className="hidden @xs:inline">{releasing === 'graceful' ? 'Releasing…' : 'Release'}</span>
+                <PowerIcon className="h-3 w-3 @xs:hidden" />
               </button>
               <button
                 type="button"
@@ -237,6 +248,16 @@ export function TerminalPane({
       {(state.error || releaseError) && (
         <div className="shrink-0 border-b border-dead/30 bg-dead/10 px-3 py-1 text-[11px] text-dead" role="alert">
           {releaseError ?? state.error}
+        </div>
+      )}
+      {exited && (
+        <div className="flex shrink-0 items-center gap-2 border-b border-ink-700/60 bg-ink-850/70 px-3 py-1 text-[11px] text-ink-400" data-testid={`exited-bar-${name}`}>
+          <span className="truncate">
+            {worker.signal ? `Ended by ${worker.signal}` : `Exited with code ${worker.exitCode ?? '?'}`}
+            {/* The server renders in its own time zone; the browser redraws the clock in the user's. */}
+            {worker.exitedAt ? <span suppressHydrationWarning>{` at ${formatClock(worker.exitedAt)}`}</span> : null}. Its last screen stays
+            here until you remove it.
+          </span>
         </div>
       )}
       {!state.driving && !exited && state.attached && (
