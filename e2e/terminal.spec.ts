@@ -78,6 +78,8 @@ test('the Exited filter clears every exited worker and leaves running ones', asy
   try {
     for (const name of done) await spawnViaApi(request, { name, cli: 'bash', args: ['--norc', '--noprofile', '-c', 'exit 3'] });
     await spawnViaApi(request, { name: live, cli: 'bash', args: ['--norc', '--noprofile', '-c', 'sleep 60'] });
+    const statusOf = async (name: string) => (await listWorkersViaApi(request)).find((w) => w.name === name)?.status;
+    for (const name of done) await expect.poll(() => statusOf(name), { message: `the server should report ${name} exited`, timeout: 20_000 }).toBe('exited');
     await openDashboard(page);
     for (const name of done) await expect(page.getByTestId(`worker-health-${name}`)).toHaveText(/exited/, { timeout: 20_000 });
 

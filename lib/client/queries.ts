@@ -97,9 +97,15 @@ export function bindLiveUpdates(socket: RelaySocket, client: QueryClient): () =>
   // once: the first terminal attach is on the same server at that moment.
   let catchUp: ReturnType<typeof setTimeout> | undefined;
   const onFirstConnect = () => {
-    const connectedAt = Date.now();
+    // Everything cached at the first connect was read without a socket. Chosen now, not when the timer
+    // fires: a live event for one worker meanwhile updates the list's timestamp, not its other entries.
+    // (No clock comparison: the server rendered with its own clock.)
+    const stale = client
+      .getQueryCache()
+      .findAll()
+      .filter((q) => q.state.dataUpdatedAt > 0);
     catchUp = setTimeout(() => {
-      void client.invalidateQueries({ predicate: (q) => q.state.dataUpdatedAt > 0 && q.state.dataUpdatedAt < connectedAt });
+      for (const q of stale) void client.invalidateQueries({ queryKey: q.queryKey, exact: true });
     }, CATCH_UP_DELAY_MS);
   };
   if (socket.connected) onFirstConnect();
