@@ -62,6 +62,14 @@ export function Dashboard({ initial, phoneHint = false }: { initial?: InitialScr
 
   useEffect(() => markOnce('hydrated'), []);
 
+  // Terminals on screen keep their place: a pane shown by default order (nothing clicked yet) would
+  // otherwise jump away when its worker exits and exited workers sort last.
+  const visibleKey = visible.join('\n');
+  useEffect(() => {
+    const shown = visibleKey ? visibleKey.split('\n') : [];
+    setRecent((r) => (shown.every((n) => r.includes(n)) ? r : [...r, ...shown.filter((n) => !r.includes(n))]));
+  }, [visibleKey]);
+
   // Terminals of workers that disappeared from the list are disposed.
   const known = useRef(new Set<string>());
   useEffect(() => {
