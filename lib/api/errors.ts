@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { WorkerError, type WorkerErrorCode } from '../protocol/workers';
+import { ApiError } from './api-error';
 
 /**
  * One mapping from thrown errors to HTTP answers, shared by every route handler.
@@ -31,17 +32,7 @@ export const WORKER_ERROR_STATUS: Record<WorkerErrorCode, number> = {
 /** RouterError codes (server/router/types.ts). */
 const ROUTER_ERROR_STATUS: Record<string, number> = { NOT_FOUND: 404, BAD_REQUEST: 400, RATE_LIMITED: 429 };
 
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError };
 
 export function errorBody(code: string, message: string, field?: string): ApiErrorBody {
   return { error: field ? { code, message, field } : { code, message } };

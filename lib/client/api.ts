@@ -1,18 +1,10 @@
+import { ApiError } from '../api/api-error';
+
 /**
  * Same-origin JSON calls to app/api. The auth cookie travels with every request automatically.
  * Errors keep the server's `{error:{code, message, field?}}` so forms can show them beside the field.
  */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+export { ApiError };
 
 export async function apiFetch<T>(path: string, init?: RequestInit & { json?: unknown }): Promise<T> {
   const { json, ...rest } = init ?? {};
