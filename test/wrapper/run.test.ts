@@ -65,6 +65,9 @@ describe('agent-relay run', { timeout: 60_000 }, () => {
 
     bob.send('Lead', 'hi there');
     await eventually(() => (t.screen().includes('Relay message from Bob [') && t.screen().includes(': hi there') ? true : undefined), 'the message in the terminal');
+    // The injection presses Enter ~50 ms after the text; typing before bash has run that line and
+    // shown its prompt again would append our keys to the injected line.
+    await eventually(() => (t.screen().split(': hi there').pop()!.includes('$ ') ? true : undefined), 'the prompt after the injected line');
 
     t.term.write("echo '->relay:Bob hello'\r");
     const got = await eventually(() => received.find((m) => m.body === 'hello'), 'Bob to receive the ->relay: line');
