@@ -29,6 +29,20 @@ function rssKiB(pid: number): number {
   return Number(m[1]);
 }
 
+/** Samples a process's RSS every 100 ms from now until stop(); `before` and `peak` in KiB. */
+function sampleRss(pid: number): { before: number; peak: () => number; stop: () => void } {
+  const before = rssKiB(pid);
+  let peak = before;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssKiB(pid));
+    } catch {
+      /* the server is gone; the assertions will say so */
+    }
+  }, 100);
+  return { before, peak: () => peak, stop: () => clearInterval(timer) };
+}
+
 test.afterAll(async ({ request }) => {
   await releaseViaApi(request, FLOOD);
   await releaseViaApi(request, ECHO);
@@ -54,15 +68,7 @@ test('a 50 MB flood reaches the page complete and in order, the page stays respo
   expect(startOffset).toBe(0);
   await focusTerminal(page, ECHO);
 
-  const rssBefore = rssKiB(info.pid);
-  let rssPeak = rssBefore;
-  const sampler = setInterval(() => {
-    try {
-      rssPeak = Math.max(rssPeak, rssKiB(info.pid));
-    } catch {
-      /* the server is gone; the assertions below will say so */
-    }
-  }, 100);
+  const rss = sampleRss(info.pid);
 
   try {
     await sendInputViaApi(request, FLOOD, '\r');
@@ -89,16 +95,16 @@ test('a 50 MB flood reaches the page complete and in order, the page stays respo
     }, FLOOD);
     test.info().annotations.push({
       type: 'flood',
-      description: `echo seen after ${bytesWhenEchoed} flood bytes; rest rendered in ${renderMs} ms; server RSS ${Math.round(rssBefore / 1024)} → peak ${Math.round(rssPeak / 1024)} MiB`,
+      description: `echo seen after ${bytesWhenEchoed} flood bytes; rest rendered in ${renderMs} ms; server RSS ${Math.round(rss.before / 1024)} → peak ${Math.round(rss.peak() / 1024)} MiB`,
     });
     expect(got.resyncs, 'the page was moved to a snapshot (it fell behind)').toBe(0);
     expect(got.gaps).toBe(0);
     expect(got.bytes).toBe(expected.length);
     expect(got.sha256).toBe(expectedHash);
   } finally {
-    clearInterval(sampler);
+    rss.stop();
   }
-  expect((rssPeak - rssBefore) / 1024, 'server RSS growth (MiB)').toBeLessThan(100);
+  expect((rss.peak() - rss.before) / 1024, 'server RSS growth (MiB)').toBeLessThan(100);
 });
 
 test('a flood faster than the page renders: the page is moved to fresh snapshots, ends on the final screen, server memory stays bounded', async ({ page, request }) => {
@@ -112,15 +118,7 @@ test('a flood faster than the page renders: the page is moved to fresh snapshots
     await spawnViaApi(request, { name, cli: 'bash', args: ['-c', `stty -echo; read go; '${process.execPath}' '${PRODUCER}' ${TOTAL}; sleep 600`] });
     await page.getByTestId(`worker-row-${name}`).click();
     await expect.poll(() => page.evaluate((n) => window.__agentRelay?.streams[n]?.startOffset ?? null, name)).not.toBeNull();
-    const rssBefore = rssKiB(info.pid);
-    let rssPeak = rssBefore;
-    const sampler = setInterval(() => {
-      try {
-        rssPeak = Math.max(rssPeak, rssKiB(info.pid));
-      } catch {
-        /* reported by the assertions */
-      }
-    }, 100);
+    const rss = sampleRss(info.pid);
     try {
       await sendInputViaApi(request, name, '\r');
       // Unpaced, the PTY outruns xterm: the server skips this viewer ahead (snapshots) rather than buffer for it.
@@ -129,12 +127,12 @@ test('a flood faster than the page renders: the page is moved to fresh snapshots
         .toBeGreaterThanOrEqual(TERMINAL_BYTES);
       await expectTerminalText(page, name, new RegExp(`^${last}$`, 'm'));
     } finally {
-      clearInterval(sampler);
+      rss.stop();
     }
     const stats = await page.evaluate((n) => ({ ...window.__agentRelay!.streams[n] }), name);
-    test.info().annotations.push({ type: 'fast flood', description: `bytes written ${stats.bytes}, resyncs ${stats.resyncs}; server RSS +${Math.round((rssPeak - rssBefore) / 1024)} MiB` });
+    test.info().annotations.push({ type: 'fast flood', description: `bytes written ${stats.bytes}, resyncs ${stats.resyncs}; server RSS +${Math.round((rss.peak() - rss.before) / 1024)} MiB` });
     expect(stats.gaps).toBe(0);
-    expect((rssPeak - rssBefore) / 1024, 'server RSS growth (MiB)').toBeLessThan(100);
+    expect((rss.peak() - rss.before) / 1024, 'server RSS growth (MiB)').toBeLessThan(100);
   } finally {
     await releaseViaApi(request, name);
   }
