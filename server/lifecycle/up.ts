@@ -3,31 +3,27 @@ import { resolveProjectRoot } from '../../lib/paths';
 import { logger, setLogLevel } from '../logger';
 import { buildIfStale } from './build';
 import { AlreadyRunningError } from './running';
+// Type only (erased): the server module itself is imported after NODE_ENV is settled, below.
+import type { RelayServerOptions } from '../index';
 
 /**
  * `agent-relay up`: start, print the URL, keep running until SIGINT/SIGTERM, then stop cleanly and
  * exit 0. Resolves with an exit code only when the server could not start (1).
  */
 
-export interface UpOptions {
-  projectRoot?: string;
+/** The server's own options, plus the CLI's spellings of two of them and what only `up` does. */
+export type UpOptions = Pick<
+  RelayServerOptions,
+  'projectRoot' | 'port' | 'host' | 'storage' | 'dev' | 'open' | 'socketPath' | 'maxWorkers' | 'quiet'
+> & {
   /** The CLI's `--project` (same as projectRoot). */
   project?: string;
-  port?: number;
-  host?: string;
-  storage?: 'sqlite' | 'memory';
-  dev?: boolean;
-  /** Default true (`--no-open` turns it off). */
-  open?: boolean;
-  socketPath?: string;
   /** The CLI's global `--socket` (same as socketPath). */
   socket?: string;
-  maxWorkers?: number;
   /** Run `next build` first when `.next/BUILD_ID` is missing or older than the sources (`npm start`). */
   buildIfStale?: boolean;
   verbose?: boolean;
-  quiet?: boolean;
-}
+};
 
 export async function runUp(options: UpOptions = {}): Promise<number> {
   if (options.verbose) setLogLevel('debug');
