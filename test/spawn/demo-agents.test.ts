@@ -55,8 +55,10 @@ describe('demo agents talking through the real router', () => {
     mkdirSync(join(fx.dataDir, 'outbox', 'Carol'), { recursive: true });
     writeFileSync(join(fx.dataDir, 'outbox', 'Carol', 'msg'), 'TO: Alice\nTHREAD: t7\n\nfrom the mcp server');
     await waitFor(() => router.queryMessages({ from: 'Carol' }).find((x) => x.body === 'from the mcp server' && x.thread === 't7'), 10_000, 'stored');
-    await waitFor(async () => (await outputText(m, 'Alice')).includes('Relay message from Carol ['), 10_000, 'typed into Alice');
-    expect(await outputText(m, 'Alice')).toMatch(/Relay message from Carol \[[^\]]{8}\] \[thread:t7\]: from the mcp server/);
+    // The terminal echoes the injected line as it is typed: wait for all of it, not its first bytes.
+    const injected = /Relay message from Carol \[[^\]]{8}\] \[thread:t7\]: from the mcp server/;
+    await waitFor(async () => injected.test(await outputText(m, 'Alice')), 10_000, 'typed into Alice');
+    expect(await outputText(m, 'Alice')).toMatch(injected);
     expect(existsSync(join(fx.dataDir, 'outbox', 'Carol', 'msg'))).toBe(false);
   }, 30_000);
 
