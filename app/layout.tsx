@@ -1,6 +1,7 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
 import '@xterm/xterm/css/xterm.css';
+import 'react-diff-view/style/index.css';
 import './globals.css';
 import { Providers } from '../components/Providers';
 

@@ -1,6 +1,7 @@
 import { HydrationBoundary } from '@tanstack/react-query';
-import { headers } from 'next/headers';
+import { cookies, headers } from 'next/headers';
 import { Dashboard } from '../components/Dashboard';
+import { FOCUS_COOKIE, parseFocus } from '../client/focusMemory';
 import { readInitialState } from './initial-data';
 
 // Rendered per request from the live runtime (the token check runs in the server before Next).
@@ -14,7 +15,8 @@ async function looksLikePhone(): Promise<boolean> {
 }
 
 export default async function Home() {
-  const [initial, phoneHint] = await Promise.all([readInitialState(), looksLikePhone()]);
+  const recent = parseFocus((await cookies()).get(FOCUS_COOKIE)?.value);
+  const [initial, phoneHint] = await Promise.all([readInitialState(recent), looksLikePhone()]);
   if (!initial) return <Dashboard phoneHint={phoneHint} />;
   const { dehydrated, ...screens } = initial;
   return (

@@ -1,6 +1,6 @@
 /** Command line of `npm run bench`: `--quick`, `--only a,b`, `--out FILE`. Pure, so it is unit-tested. */
 
-export const SECTIONS = ['stream', 'slow_viewer', 'echo', 'route', 'spawn', 'scale', 'browser'] as const;
+export const SECTIONS = ['stream', 'slow_viewer', 'echo', 'route', 'spawn', 'worktree', 'auth', 'scale', 'cli', 'mcp', 'browser', 'browser_echo', 'cluster'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchArgs {

@@ -144,3 +144,24 @@ export async function rawRoute(socketPath: string, pings: number): Promise<Laten
     await new Promise((r) => server.close(r));
   }
 }
+
+/**
+ * The spawn section's baseline: node-pty in the bench process starts the same command and is timed
+ * to its first output byte (no HTTP, no cgroup or guard shell, no socket.io, a small parent to fork).
+ */
+export async function rawSpawnFirstByte(file: string, args: string[]): Promise<number> {
+  const start = process.hrtime.bigint();
+  const child = pty.spawn(file, args, { name: 'xterm-256color', cols: 120, rows: 32, encoding: null } as pty.IPtyForkOptions);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`raw spawn: no output from ${file} within 10 s`)), 10_000);
+      child.onData(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    return msSince(start);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}

@@ -17,6 +17,8 @@ export interface SpawnBody {
   cols?: number;
   rows?: number;
   env?: Record<string, string>;
+  cwd?: string;
+  worktree?: boolean;
 }
 
 export async function spawnWorker(server: Pick<RunningServer, 'origin' | 'headers'>, body: SpawnBody): Promise<WorkerInfo> {
@@ -45,7 +47,8 @@ export async function releaseAll(server: Pick<RunningServer, 'origin' | 'headers
   }
 }
 
-export async function connectViewer(server: { origin: string; token: string }): Promise<Viewer> {
+/** `timeoutMs`: longer only where the server runs under valgrind (bench/output-path-cost.ts). */
+export async function connectViewer(server: { origin: string; token: string }, timeoutMs = 10_000): Promise<Viewer> {
   const socket: Viewer = io(server.origin, {
     auth: { token: server.token },
     extraHeaders: { Origin: server.origin },
@@ -53,7 +56,7 @@ export async function connectViewer(server: { origin: string; token: string }): 
     reconnection: false,
   });
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('socket.io connect timed out after 10 s')), 10_000);
+    const t = setTimeout(() => reject(new Error(`socket.io connect timed out after ${timeoutMs / 1000} s`)), timeoutMs);
     socket.once('connect', () => {
       clearTimeout(t);
       resolve();
@@ -66,16 +69,16 @@ export async function connectViewer(server: { origin: string; token: string }): 
   return socket;
 }
 
-export async function attach(viewer: Viewer, name: string, since?: number): Promise<AttachResult> {
-  const result = await viewer.timeout(10_000).emitWithAck('worker:attach', since === undefined ? { name } : { name, since });
+export async function attach(viewer: Viewer, name: string, since?: number, timeoutMs = 10_000): Promise<AttachResult> {
+  const result = await viewer.timeout(timeoutMs).emitWithAck('worker:attach', since === undefined ? { name } : { name, since });
   if (!result.ok) throw new Error(`worker:attach ${name} failed: ${result.error?.code} ${result.error?.message}`);
   return result;
 }
 
 /** Take the driver's seat if the server wants an explicit one; ignored when the first viewer already drives. */
-export async function drive(viewer: Viewer, name: string): Promise<void> {
+export async function drive(viewer: Viewer, name: string, timeoutMs = 5_000): Promise<void> {
   try {
-    await viewer.timeout(5_000).emitWithAck('worker:drive', { name });
+    await viewer.timeout(timeoutMs).emitWithAck('worker:drive', { name });
   } catch {
     /* servers that make the first viewer the driver may not answer */
   }

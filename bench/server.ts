@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSyn
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { median } from './stats';
 
 /**
  * Runs the real production server (`agent-relay up`, one plain node process) on a temp project,
@@ -30,10 +31,13 @@ export interface ServerOptions {
   maxWorkers: number;
   /** Extra node flags for the server process (e.g. --cpu-prof). */
   nodeFlags?: string[];
+  /** A command the server runs under, e.g. valgrind's (bench/output-path-cost.ts); start-up may then take minutes. */
+  wrapper?: string[];
   env?: Record<string, string>;
 }
 
 export const RUN_TAG = `AGENT_RELAY_BENCH_RUN=${process.pid}-${randomBytes(4).toString('hex')}`;
+let servers = 0;
 
 export function makeTempRoot(): string {
   return mkdtempSync(join(tmpdir(), 'ar-bench-'));
@@ -72,10 +76,13 @@ export async function startServer(root: string, opts: ServerOptions): Promise<Ru
   const port = await freePort();
   const logFile = join(root, 'server.log');
   const out = openSync(logFile, 'a');
-  const [tagKey, tagValue] = RUN_TAG.split('=');
+  // Each server's own tag, so stopping one (scale's fresh server) leaves the other's processes alone.
+  const tag = `${RUN_TAG}-${++servers}`;
+  const [tagKey, tagValue] = tag.split('=');
+  const wrapper = opts.wrapper ?? [];
   const child: ChildProcess = spawn(
-    process.execPath,
-    [...(opts.nodeFlags ?? []), join(REPO, 'bin/agent-relay.js'), 'up', '--port', String(port), '--project', projectDir,
+    wrapper[0] ?? process.execPath,
+    [...wrapper.slice(1), ...(wrapper.length ? [process.execPath] : []), ...(opts.nodeFlags ?? []), join(REPO, 'bin/agent-relay.js'), 'up', '--port', String(port), '--project', projectDir,
       '--storage', 'sqlite', '--no-open', ...(upTakesMaxWorkers() ? ['--max-workers', String(opts.maxWorkers)] : [])],
     {
       cwd: projectDir,
@@ -109,11 +116,11 @@ export async function startServer(root: string, opts: ServerOptions): Promise<Ru
         /* group already gone */
       }
     }
-    return sweepTagged();
+    return sweepTagged(tag);
   };
 
   const tokenFile = join(projectDir, '.agent-relay', 'dashboard-token');
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + (opts.wrapper ? 600_000 : 60_000);
   for (;;) {
     if (dead) {
       await stop();
@@ -129,7 +136,7 @@ export async function startServer(root: string, opts: ServerOptions): Promise<Ru
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`the server did not answer /api/status within 60 s; see ${logFile}:\n${tail(logFile)}`);
+      throw new Error(`the server did not answer /api/status in time; see ${logFile}:\n${tail(logFile)}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -154,14 +161,14 @@ function tail(file: string): string {
   }
 }
 
-/** Kill (SIGKILL) every process whose environment carries this run's tag; returns what it found. */
-export function sweepTagged(): string[] {
+/** Kill (SIGKILL) every process whose environment carries `tag`; returns what it found. */
+export function sweepTagged(tag: string): string[] {
   const found: string[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
       const env = readFileSync(`/proc/${entry}/environ`, 'latin1');
-      if (!env.split('\0').includes(RUN_TAG)) continue;
+      if (!env.split('\0').includes(tag)) continue;
       let exe = '?';
       try {
         exe = readlinkSync(`/proc/${entry}/exe`);
@@ -192,4 +199,14 @@ export function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** The median of 5 RSS readings 200 ms apart. */
+export async function steadyRss(pid: number): Promise<number> {
+  const readings: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    if (i) await new Promise((r) => setTimeout(r, 200));
+    readings.push(rssMb(pid));
+  }
+  return median(readings);
 }

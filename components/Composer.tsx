@@ -1,6 +1,6 @@
 'use client';
 import { forwardRef, useState } from 'react';
-import { apiFetch } from '../lib/client/api';
+import { apiFetch } from '../client/api';
 
 /** Write to any agent (or `*` for everyone) as the dashboard user. Enter sends, Shift+Enter adds a line. */
 export const Composer = forwardRef<
@@ -9,7 +9,12 @@ export const Composer = forwardRef<
 >(function Composer({ agents, to, thread, onToChange }, ref) {
   const [body, setBody] = useState('');
   const [error, setError] = useState<string | null>(null);
+  // Sent, but the database could not take it (disk full): said here, not only in the header.
+  const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The recipients' suggestions (one <option> per agent, hundreds on a relay that has run a while) are
+  // made when the box is first focused, where the browser shows them, not in the page's first render.
+  const [suggest, setSuggest] = useState(false);
 
   async function send() {
     if (!body.trim() || !to.trim()) {
@@ -18,8 +23,10 @@ export const Composer = forwardRef<
     }
     setBusy(true);
     setError(null);
+    setNotice(null);
     try {
-      await apiFetch('/api/messages', { method: 'POST', json: { to: to.trim(), body, ...(thread ? { thread } : {}) } });
+      const sent = await apiFetch<{ persisted?: boolean }>('/api/messages', { method: 'POST', json: { to: to.trim(), body, ...(thread ? { thread } : {}) } });
+      if (sent?.persisted === false) setNotice('Sent, but not stored: the disk is full. It is kept in memory and written when space returns (lost if the relay stops first).');
       setBody('');
     } catch (err) {
       setError((err as Error).message);
@@ -44,15 +51,14 @@ export const Composer = forwardRef<
           list="composer-agents"
           value={to}
           onChange={(e) => onToChange(e.target.value)}
+          onFocus={() => setSuggest(true)}
           className="w-32 rounded border border-ink-700 bg-ink-950 px-1.5 py-0.5 font-mono text-[11px] text-ink-100 focus:border-accent/60 focus:outline-none"
           data-testid="composer-to"
           spellCheck={false}
         />
         <datalist id="composer-agents">
           <option value="*">everyone</option>
-          {agents.map((a) => (
-            <option key={a} value={a} />
-          ))}
+          {suggest && agents.map((a) => <option key={a} value={a} />)}
         </datalist>
         {thread && (
           <button type="button" className="rounded bg-ink-700 px-1 font-mono text-[10px] text-ink-300" onClick={() => onToChange(to)} title="Leave thread">
@@ -91,6 +97,11 @@ export const Composer = forwardRef<
       {error && (
         <p className="mt-1 text-[11px] text-dead" role="alert" data-testid="composer-error">
           {error}
+        </p>
+      )}
+      {notice && (
+        <p className="mt-1 text-[11px] text-attn" role="status" data-testid="composer-notice">
+          {notice}
         </p>
       )}
     </form>

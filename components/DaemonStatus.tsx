@@ -1,8 +1,8 @@
 'use client';
-import { formatDuration } from '../lib/client/format';
-import { useStatus, useWorkers } from '../lib/client/queries';
-import { useNow } from '../lib/client/useNow';
-import { useSocketState } from '../lib/client/useSocketState';
+import { formatBytes, formatDuration } from '../client/format';
+import { useStatus, useWorkers } from '../client/queries';
+import { useNow } from '../client/useNow';
+import { useSocketState } from '../client/useSocketState';
 
 function Figure({ label, value, testId, title }: { label: string; value: string | number; testId: string; title?: string }) {
   return (
@@ -16,6 +16,22 @@ function Figure({ label, value, testId, title }: { label: string; value: string 
 }
 
 const plural = (n: number, word: string) => (n === 1 ? word : `${word}s`);
+
+
+/** Storage that cannot write (disk full) or a disk about to be: said in the header, not hidden in a log. */
+function storageProblem(data: NonNullable<ReturnType<typeof useStatus>['data']>): { text: string; detail: string } | undefined {
+  const { storage, disk } = data;
+  const free = disk ? `${formatBytes(disk.freeBytes)} free of ${formatBytes(disk.totalBytes)} in ${disk.path}` : 'free space unknown';
+  if (!storage.canWrite) {
+    return {
+      text: `Storage cannot write: ${storage.lastWriteError ?? 'writes fail'}`,
+      detail: `${storage.heldWrites ?? 0} writes (messages, records) are held in memory and retried every second; they are lost if the relay stops first. ${free}.`,
+    };
+  }
+  if (storage.droppedWrites) return { text: `${storage.droppedWrites} writes were given up (disk full)`, detail: free };
+  if (disk && disk.freeBytes < 1024 * 1024) return { text: `Disk full: ${formatBytes(disk.freeBytes)} free`, detail: `Output logs stop being written. ${free}.` };
+  return undefined;
+}
 
 /** Live daemon figures from GET /api/status plus the state of the realtime link. */
 export function DaemonStatus() {
@@ -39,8 +55,20 @@ export function DaemonStatus() {
         ? 'connecting…'
         : `offline${link.error ? `: ${link.error}` : ''}`;
 
+  const storageAlert = data ? storageProblem(data) : undefined;
+
   return (
     <div className="flex min-w-0 items-center gap-5" data-testid="daemon-status" data-state={live ? 'live' : link.state}>
+      {storageAlert && (
+        <span
+          className="truncate rounded-full border border-dead/40 bg-dead/10 px-2 py-0.5 text-[11px] font-medium text-dead"
+          role="alert"
+          title={storageAlert.detail}
+          data-testid="storage-alert"
+        >
+          {storageAlert.text}
+        </span>
+      )}
       <div className="flex min-w-0 items-center gap-2" title={label}>
         <span
           className={`dot-live inline-block h-2 w-2 shrink-0 rounded-full ${live ? 'bg-run text-run/40' : status.isError ? 'bg-dead' : 'bg-attn'}`}

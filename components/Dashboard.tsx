@@ -1,13 +1,14 @@
 'use client';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { gridOrder, type InitialScreens } from '../lib/client/initialData';
-import { useAgents, useMessages, useStatus, useWorkers } from '../lib/client/queries';
-import { dropSession, getSession, primeScreens } from '../lib/client/terminalSessions';
-import { useAttentionNotifications } from '../lib/client/useAttentionNotifications';
-import { useKeyboardShortcuts } from '../lib/client/useKeyboardShortcuts';
-import { useMediaQuery } from '../lib/client/useMediaQuery';
-import { markOnce } from '../lib/client/perfMarks';
-import { RenderClock } from '../lib/client/useNow';
+import { readFocusCookie, rememberFocus } from '../client/focusMemory';
+import { bringOnScreen, gridOrder, listOrder, listRows, placeFocused, type InitialScreens } from '../client/initialData';
+import { useAgents, useMessages, useStatus, useWorkers } from '../client/queries';
+import { dropSession, getSession, primeScreens } from '../client/terminalSessions';
+import { useAttentionNotifications } from '../client/useAttentionNotifications';
+import { useKeyboardShortcuts } from '../client/useKeyboardShortcuts';
+import { useMediaQuery } from '../client/useMediaQuery';
+import { markOnce } from '../client/perfMarks';
+import { RenderClock } from '../client/useNow';
 import { isInternalName } from '../lib/protocol/names';
 import type { WorkerInfo } from '../lib/protocol/workers';
 import { Composer } from './Composer';
@@ -37,9 +38,16 @@ export function Dashboard({ initial, phoneHint = false }: { initial?: InitialScr
   // The server lays the page out for a phone when the browser says it is one (app/page.tsx).
   const phone = useMediaQuery('(max-width: 767px)', phoneHint);
 
-  const [recent, setRecent] = useState<string[]>([]);
+  // The grid's slots and, apart from them, the focused terminal: focusing a pane on screen does not
+  // move it. The server rendered with the remembered ones; without server data, they are read once mounted.
+  const [recent, setRecent] = useState<string[]>(() => initial?.recent ?? []);
+  const [focusedName, setFocusedName] = useState<string | null>(() => initial?.recent[0] ?? null);
+  // Focused workers, most recent first: which pane on screen gives its place to one brought on screen.
+  const [mru, setMru] = useState<string[]>(() => initial?.recent.slice(0, 1) ?? []);
   const [focusRequest, setFocusRequest] = useState(0);
   const [grid, setGrid] = useState<GridSize>(1);
+  // The sidebar lists the last ENDED_ROWS ended workers until asked for the older ones.
+  const [allEnded, setAllEnded] = useState(false);
   const [spawnOpen, setSpawnOpen] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
   const [tab, setTab] = useState<PhoneTab>('terminal');
@@ -47,10 +55,19 @@ export function Dashboard({ initial, phoneHint = false }: { initial?: InitialScr
   const [thread, setThread] = useState<string | undefined>(undefined);
   const composerRef = useRef<HTMLTextAreaElement>(null);
 
-  const ordered = useMemo(() => gridOrder(workers, recent), [workers, recent]);
-  const focused = ordered[0]?.name ?? null;
   const size: GridSize = phone ? 1 : grid;
+  const slots = useMemo(() => gridOrder(workers, recent), [workers, recent]);
+  // The focused worker; the first pane when none was chosen or the chosen one was removed.
+  const focused = (focusedName !== null && workers.some((w) => w.name === focusedName) ? focusedName : slots[0]?.name) ?? null;
+  const ordered = useMemo(() => placeFocused(slots, focused, size), [slots, focused, size]);
+  const listed = useMemo(() => listOrder(workers), [workers]);
   const visible = ordered.slice(0, size).map((w) => w.name);
+  const visibleKey = visible.join('\n');
+  // The rows the sidebar draws (and the number keys count): the older ended workers only when asked.
+  const { rows, hidden: hiddenEnded } = useMemo(
+    () => listRows(listed, { all: allEnded, pinned: [...(focused ? [focused] : []), ...(visibleKey ? visibleKey.split('\n') : [])] }),
+    [listed, allEnded, focused, visibleKey],
+  );
   const workerNames = useMemo(() => new Set(workers.map((w) => w.name)), [workers]);
   const agentNames = useMemo(() => {
     const names = new Set<string>([...workers.map((w) => w.name), ...(agentsQuery.data ?? []).map((a) => a.name)]);
@@ -62,9 +79,29 @@ export function Dashboard({ initial, phoneHint = false }: { initial?: InitialScr
 
   useEffect(() => markOnce('hydrated'), []);
 
+  // The cookie holds the focused one first, so a reload (one pane) opens on it.
+  const restored = useRef(initial !== undefined);
+  useEffect(() => {
+    if (restored.current) {
+      rememberFocus(focused ? [focused, ...recent.filter((n) => n !== focused)] : recent);
+      return;
+    }
+    restored.current = true;
+    const remembered = readFocusCookie();
+    if (remembered.length) {
+      setRecent((r) => [...remembered, ...r.filter((n) => !remembered.includes(n))]);
+      setFocusedName(remembered[0]);
+    }
+  }, [recent, focused]);
+
+  // A focused pane pushed off screen (a smaller grid) came to the first slot above: that is kept, so
+  // it stays there when another pane is focused.
+  useEffect(() => {
+    if (focused && slots.findIndex((w) => w.name === focused) >= size) setRecent((r) => [focused, ...r.filter((n) => n !== focused)]);
+  }, [focused, slots, size]);
+
   // Terminals on screen keep their place: a pane shown by default order (nothing clicked yet) would
   // otherwise jump away when its worker exits and exited workers sort last.
-  const visibleKey = visible.join('\n');
   useEffect(() => {
     const shown = visibleKey ? visibleKey.split('\n') : [];
     setRecent((r) => (shown.every((n) => r.includes(n)) ? r : [...r, ...shown.filter((n) => !r.includes(n))]));
@@ -77,15 +114,18 @@ export function Dashboard({ initial, phoneHint = false }: { initial?: InitialScr
     known.current = new Set(workerNames);
   }, [workerNames]);
 
+  // A pane on screen is focused where it is; another one takes the place of the pane focused longest ago.
   function focus(name: string, keyboard = true) {
-    setRecent((r) => [name, ...r.filter((n) => n !== name)].slice(0, 12));
+    setFocusedName(name);
+    setMru((m) => [name, ...m.filter((n) => n !== name)].slice(0, 12));
+    if (!visible.includes(name)) setRecent(bringOnScreen(ordered.map((w) => w.name), size, name, mru).slice(0, 12));
     if (keyboard) setFocusRequest((n) => n + 1);
     if (phone) setTab('terminal');
   }
 
   useKeyboardShortcuts({
     spawn: () => setSpawnOpen(true),
-    focusIndex: (i) => workers[i] && focus(workers[i].name),
+    focusIndex: (i) => rows[i] && focus(rows[i].name),
     cycleLayout: () => setGrid((g) => GRID_SIZES[(GRID_SIZES.indexOf(g) + 1) % GRID_SIZES.length]),
     focusComposer: () => {
       if (phone) setTab('messages');
@@ -101,7 +141,17 @@ export function Dashboard({ initial, phoneHint = false }: { initial?: InitialScr
   });
 
   const workerList = (
-    <WorkerList workers={workers} focused={focused} visible={visible} onSelect={focus} onSpawn={() => setSpawnOpen(true)} />
+    <WorkerList
+      workers={rows}
+      all={listed}
+      hiddenEnded={hiddenEnded}
+      allEnded={allEnded}
+      onToggleEnded={() => setAllEnded((v) => !v)}
+      focused={focused}
+      visible={visible}
+      onSelect={focus}
+      onSpawn={() => setSpawnOpen(true)}
+    />
   );
   const messagesPanel = (
     <div className="flex h-full min-h-0 flex-col">

@@ -1,6 +1,6 @@
 'use client';
 import { useState } from 'react';
-import { getSession } from '../lib/client/terminalSessions';
+import { getSession } from '../client/terminalSessions';
 
 /**
  * Keys a phone keyboard lacks, for the focused terminal: Esc, a sticky Ctrl (the next key typed becomes

@@ -1,7 +1,7 @@
 'use client';
-import { useEffect, useRef } from 'react';
-import { formatClock } from '../lib/client/format';
-import { DASHBOARD_USER } from '../lib/protocol/names';
+import { useEffect, useRef, useState } from 'react';
+import { formatClock } from '../client/format';
+import { DASHBOARD_USER, displayName } from '../lib/protocol/names';
 import type { StoredMessageView } from '../lib/protocol/queries';
 
 /** Stable colour per agent name, so a conversation reads at a glance. */
@@ -14,7 +14,7 @@ export function agentColor(name: string): string {
 }
 
 function AgentLink({ name, isWorker, onOpen }: { name: string; isWorker: boolean; onOpen: (name: string) => void }) {
-  if (!isWorker) return <span className={`font-mono font-semibold ${agentColor(name)}`}>{name === '*' ? 'everyone' : name}</span>;
+  if (!isWorker) return <span className={`font-mono font-semibold ${agentColor(name)}`}>{name === '*' ? 'everyone' : displayName(name)}</span>;
   return (
     <button
       type="button"
@@ -26,6 +26,13 @@ function AgentLink({ name, isWorker, onOpen }: { name: string; isWorker: boolean
     </button>
   );
 }
+
+/**
+ * Messages drawn until "Show N earlier messages". The timeline loads the last 200 (TIMELINE_LIMIT); as
+ * rows in the server's HTML they were ~1.2 KB each, and 200 of them added ~700 ms to the first paint
+ * (docs/performance.md, 22).
+ */
+export const TIMELINE_ROWS = 40;
 
 /** Messages between agents, oldest first, newest at the bottom; names open their terminals. */
 export function MessageTimeline({
@@ -40,6 +47,9 @@ export function MessageTimeline({
   onReply: (to: string, thread?: string) => void;
 }) {
   const endRef = useRef<HTMLDivElement>(null);
+  const [all, setAll] = useState(false);
+  const earlier = all ? 0 : Math.max(0, messages.length - TIMELINE_ROWS);
+  const shown = earlier ? messages.slice(earlier) : messages;
   const last = messages[messages.length - 1]?.id;
   useEffect(() => {
     endRef.current?.scrollIntoView({ block: 'end' });
@@ -53,8 +63,18 @@ export function MessageTimeline({
           write to any of them below.
         </p>
       )}
+      {earlier > 0 && (
+        <button
+          type="button"
+          onClick={() => setAll(true)}
+          className="mb-1.5 w-full rounded-md px-2 py-1 text-center text-[11px] text-ink-400 transition hover:bg-ink-850 hover:text-ink-200"
+          data-testid="earlier-messages"
+        >
+          Show {earlier} earlier message{earlier === 1 ? '' : 's'}
+        </button>
+      )}
       <ol className="space-y-1.5">
-        {messages.map((m) => {
+        {shown.map((m) => {
           const to = m.isBroadcast ? '*' : m.to;
           const mine = m.from === DASHBOARD_USER;
           return (

@@ -1,10 +1,10 @@
 'use client';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { useEffect, useState, type ReactNode } from 'react';
-import { bindLiveUpdates } from '../lib/client/queries';
-import { getSocket } from '../lib/client/socket';
-import { markOnce } from '../lib/client/perfMarks';
-import { loadXterm } from '../lib/client/xtermLoader';
+import { bindLiveUpdates } from '../client/queries';
+import { getSocket } from '../client/socket';
+import { markOnce } from '../client/perfMarks';
+import { loadXterm } from '../client/xtermLoader';
 
 // The first terminal needs both the socket and xterm.js: start connecting and fetching them as soon as
 // this chunk runs, while React is still hydrating, rather than from the effects that first use them.

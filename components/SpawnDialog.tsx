@@ -1,16 +1,19 @@
 'use client';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { ApiError, apiFetch } from '../lib/client/api';
-import { splitArgs } from '../lib/client/args';
-import { queryKeys } from '../lib/client/queries';
-import { describeNameProblem } from '../lib/protocol/names';
+import { ApiError, apiFetch } from '../client/api';
+import { splitArgs } from '../client/args';
+import { queryKeys, useStatus } from '../client/queries';
+import { rememberWorktree, rememberedWorktree } from '../client/worktrees';
+import { describeWorkerNameProblem } from '../lib/protocol/names';
 import type { WorkerInfo } from '../lib/protocol/workers';
+import { SpawnPreview, useSpawnPreview } from './SpawnPreview';
+import { WorktreeFields, worktreeField, type WorktreeChoice } from './WorktreeFields';
 
 const PRESETS = ['claude', 'codex', 'gemini', 'cursor', 'opencode', 'demo'] as const;
 const CUSTOM = 'custom';
 
-type Field = 'name' | 'cli' | 'args' | 'cwd' | 'task' | 'team' | 'model' | 'form';
+type Field = 'name' | 'cli' | 'args' | 'cwd' | 'task' | 'team' | 'model' | 'worktree' | 'node' | 'form';
 
 /** Which form field a server error is about. */
 function fieldOf(err: ApiError): Field {
@@ -22,8 +25,16 @@ function fieldOf(err: ApiError): Field {
       return 'cli';
     case 'BAD_CWD':
       return 'cwd';
+    case 'NO_SUCH_NODE':
+    case 'NODE_UNREACHABLE':
+      return 'node';
+    // Several lines (the agent's last output, the ways out): shown in the form's own box.
+    case 'EXITED_AT_START':
+    case 'ROOT_NOT_ALLOWED':
+      return 'form';
   }
   const f = err.field?.split('.')[0];
+  if (f === 'worktree') return 'worktree';
   if (f === 'name' || f === 'cli' || f === 'args' || f === 'cwd' || f === 'task' || f === 'team' || f === 'model') return f;
   return 'form';
 }
@@ -68,8 +79,21 @@ export function SpawnDialog({ workers, onClose, onSpawned }: { workers: WorkerIn
   const [task, setTask] = useState('');
   const [team, setTeam] = useState('');
   const [model, setModel] = useState('');
+  // "Skip permission prompts": the preset's flags (on by default, as before); off is `interactive`.
+  const [skipPermissions, setSkipPermissions] = useState(true);
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
   const [busy, setBusy] = useState(false);
+  // [worktrees] Off by default; the last choice is remembered per project (docs/worktrees.md).
+  const status = useStatus().data;
+  const projectRoot = status?.projectRoot;
+  // [cluster] The node to run it on (docs/cluster.md); this dashboard's own node by default.
+  const cluster = status?.cluster;
+  const [node, setNode] = useState<string>('');
+  const [worktree, setWorktree] = useState<WorktreeChoice>(() => ({ on: rememberedWorktree(projectRoot), base: '', branch: '', allowDirty: false }));
+  const [dirtyFiles, setDirtyFiles] = useState<string[] | undefined>(undefined);
+  useEffect(() => {
+    if (projectRoot) setWorktree((w) => ({ ...w, on: rememberedWorktree(projectRoot) }));
+  }, [projectRoot]);
   const nameRef = useRef<HTMLInputElement>(null);
   const cli = preset === CUSTOM ? command.trim() : preset;
 
@@ -77,7 +101,30 @@ export function SpawnDialog({ workers, onClose, onSpawned }: { workers: WorkerIn
     if (!nameEdited) setName(suggestName(cli || 'worker', taken));
   }, [cli, nameEdited, taken]);
 
-  const nameProblem = describeNameProblem(name) ?? (taken.has(name) ? `A worker named "${name}" already exists; pick another name.` : null);
+  const requestBody = (): Record<string, unknown> => ({
+    name,
+    cli,
+    ...(args.trim() ? { args: splitArgs(args) } : {}),
+    ...(cwd.trim() ? { cwd: cwd.trim() } : {}),
+    ...(task.trim() ? { task } : {}),
+    ...(team.trim() ? { team: team.trim() } : {}),
+    ...(model.trim() ? { model: model.trim() } : {}),
+    ...(preset !== CUSTOM && !skipPermissions ? { interactive: true } : {}),
+    ...worktreeField(worktree),
+    ...(cluster && node && node !== cluster.node ? { node } : {}),
+  });
+  // The preview needs no task or worktree (they do not change the command) and a valid name.
+  const preview = useSpawnPreview(
+    cli && !describeWorkerNameProblem(name)
+      ? { ...requestBody(), task: undefined, worktree: undefined }
+      : undefined,
+  );
+  const permissionFlags = preview.resolution?.preset === cli ? preview.resolution.permissionFlags : undefined;
+  // A failed spawn's message stays until the form changes; then the preview speaks again.
+  const formKey = JSON.stringify(requestBody());
+  useEffect(() => setErrors((e) => (e.form ? { ...e, form: undefined } : e)), [formKey]);
+
+  const nameProblem = describeWorkerNameProblem(name) ?? (taken.has(name) ? `A worker named "${name}" already exists; pick another name.` : null);
   const nameError = errors.name ?? (name ? nameProblem ?? undefined : undefined);
 
   async function submit(e: React.FormEvent) {
@@ -91,22 +138,17 @@ export function SpawnDialog({ workers, onClose, onSpawned }: { workers: WorkerIn
     }
     setBusy(true);
     setErrors({});
-    const body = {
-      name,
-      cli,
-      ...(args.trim() ? { args: splitArgs(args) } : {}),
-      ...(cwd.trim() ? { cwd: cwd.trim() } : {}),
-      ...(task.trim() ? { task } : {}),
-      ...(team.trim() ? { team: team.trim() } : {}),
-      ...(model.trim() ? { model: model.trim() } : {}),
-    };
+    const body = requestBody();
+    rememberWorktree(projectRoot, worktree.on);
     try {
       const info = await apiFetch<WorkerInfo>('/api/workers', { method: 'POST', json: body });
       client.setQueryData<WorkerInfo[]>(queryKeys.workers, (old) => (old?.some((w) => w.name === info.name) ? old : [...(old ?? []), info]));
       onSpawned(info);
     } catch (err) {
-      if (err instanceof ApiError) setErrors({ [fieldOf(err)]: err.message });
-      else setErrors({ form: (err as Error).message });
+      if (err instanceof ApiError) {
+        setErrors({ [fieldOf(err)]: err.message });
+        setDirtyFiles(err.code === 'DIRTY_BASE' ? err.files : undefined);
+      } else setErrors({ form: (err as Error).message });
     } finally {
       setBusy(false);
     }
@@ -120,7 +162,7 @@ export function SpawnDialog({ workers, onClose, onSpawned }: { workers: WorkerIn
         onSubmit={submit}
         onMouseDown={(e) => e.stopPropagation()}
         onKeyDown={(e) => e.key === 'Escape' && onClose()}
-        className="w-full max-w-lg space-y-4 rounded-xl border border-ink-700 bg-ink-900 p-5 shadow-2xl shadow-black/60"
+        className="max-h-[88dvh] w-full max-w-lg space-y-4 overflow-y-auto rounded-xl border border-ink-700 bg-ink-900 p-5 shadow-2xl shadow-black/60"
         data-testid="spawn-dialog"
         aria-label="Spawn a worker"
         noValidate
@@ -173,6 +215,26 @@ export function SpawnDialog({ workers, onClose, onSpawned }: { workers: WorkerIn
           </FieldRow>
         )}
 
+        {preset !== CUSTOM && (permissionFlags === undefined || permissionFlags.length > 0) && (
+          <label className="flex items-start gap-2 text-sm text-ink-200" data-testid="spawn-skip-permissions-row">
+            <input
+              type="checkbox"
+              checked={skipPermissions}
+              onChange={(e) => setSkipPermissions(e.target.checked)}
+              className="mt-0.5 accent-accent"
+              data-testid="spawn-skip-permissions"
+            />
+            <span>
+              Skip permission prompts
+              <span className="block text-[11px] text-ink-500">
+                {skipPermissions
+                  ? `The agent acts without asking${permissionFlags?.length ? ` (${permissionFlags.join(' ')})` : ''}. Off: it asks in its terminal before acting.`
+                  : 'The agent asks in its terminal before acting.'}
+              </span>
+            </span>
+          </label>
+        )}
+
         <FieldRow id="spawn-args" label="Arguments" error={errors.args} hint='Passed as an array, never through a shell. Quote with "…".'>
           <input id="spawn-args" value={args} onChange={(e) => setArgs(e.target.value)} placeholder="--flag value" className={`${border('args')} font-mono`} data-testid="spawn-args" />
         </FieldRow>
@@ -194,6 +256,27 @@ export function SpawnDialog({ workers, onClose, onSpawned }: { workers: WorkerIn
               spellCheck={false}
             />
           </FieldRow>
+          {cluster && (
+            <FieldRow id="spawn-node" label="Node" error={errors.node} hint="The machine it runs on; its policy decides.">
+              <select
+                id="spawn-node"
+                value={node || cluster.node}
+                onChange={(e) => {
+                  setNode(e.target.value);
+                  setErrors((x) => ({ ...x, node: undefined }));
+                }}
+                className={`${border('node')} font-mono`}
+                data-testid="spawn-node"
+              >
+                {[...cluster.nodes].sort((x, y) => (x.node === cluster.node ? -1 : y.node === cluster.node ? 1 : x.node.localeCompare(y.node))).map((n) => (
+                  <option key={n.node} value={n.node} disabled={!n.reachable}>
+                    {n.node}
+                    {n.node === cluster.node ? ' (this node)' : n.reachable ? '' : ' (unreachable)'}
+                  </option>
+                ))}
+              </select>
+            </FieldRow>
+          )}
           <FieldRow id="spawn-cwd" label="Working directory" error={errors.cwd} hint="Relative to the project root.">
             <input
               id="spawn-cwd"
@@ -223,8 +306,21 @@ export function SpawnDialog({ workers, onClose, onSpawned }: { workers: WorkerIn
           </FieldRow>
         </div>
 
+        <WorktreeFields
+          name={name}
+          choice={worktree}
+          onChange={(c) => {
+            setWorktree(c);
+            setErrors((x) => ({ ...x, worktree: undefined }));
+          }}
+          error={errors.worktree}
+          dirtyFiles={dirtyFiles}
+        />
+
+        {!errors.form && <SpawnPreview {...preview} />}
+
         {errors.form && (
-          <p className="rounded-md border border-dead/40 bg-dead/10 px-3 py-2 text-xs text-dead" role="alert" data-testid="spawn-form-error">
+          <p className="whitespace-pre-wrap rounded-md border border-dead/40 bg-dead/10 px-3 py-2 text-xs text-dead" role="alert" data-testid="spawn-form-error">
             {errors.form}
           </p>
         )}

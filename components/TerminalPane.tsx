@@ -1,17 +1,23 @@
 'use client';
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
-import { apiFetch } from '../lib/client/api';
-import { formatClock } from '../lib/client/format';
-import { removeWorkers } from '../lib/client/workerActions';
-import type { SessionState } from '../lib/client/terminalSession';
-import { getSession } from '../lib/client/terminalSessions';
+import { apiFetch } from '../client/api';
+import { describeLogGaps, formatClock } from '../client/format';
+import { removeWorkers } from '../client/workerActions';
+import type { SessionState } from '../client/terminalSession';
+import { getSession } from '../client/terminalSessions';
+import { rendererLabel } from '../client/renderer';
 import type { WorkerInfo } from '../lib/protocol/workers';
+import { ChangesPanel } from './ChangesPanel';
+import { DeliveriesBar, DeliveriesButton } from './Deliveries';
 import { PowerIcon, SearchIcon } from './Icons';
+import { RemoveWorktreeConfirm } from './RemoveWorktreeConfirm';
+import { WorktreeTabs, type PaneView } from './WorktreeTabs';
 import { WorkerStatusBadge } from './WorkerStatusDot';
+import { NodeBadge } from './NodeBadge';
 
 /** What the server's HTML shows for every pane (not attached yet); hydration must start from the same. */
-const SERVER_STATE: SessionState = { attached: false, driving: false, driver: null, error: null };
+const SERVER_STATE: SessionState = { attached: false, driving: false, driver: null, error: null, renderer: null };
 
 function useSessionState(name: string) {
   const session = getSession(name);
@@ -24,7 +30,7 @@ function useSessionState(name: string) {
 }
 
 const BTN =
-  'rounded border border-ink-700 bg-ink-850 px-1.5 py-0.5 @xs:px-2 text-[11px] font-medium text-ink-300 transition hover:border-ink-500 hover:text-ink-100 disabled:opacity-40';
+  'rounded border border-ink-700 bg-ink-850 px-1 py-0.5 @xs:px-2 text-[11px] font-medium text-ink-300 transition hover:border-ink-500 hover:text-ink-100 disabled:opacity-40';
 
 /** One worker's terminal: xterm.js view, drive/watch, interrupt, search, release. */
 export function TerminalPane({
@@ -44,11 +50,15 @@ export function TerminalPane({
   const containerRef = useRef<HTMLDivElement>(null);
   const searchRef = useRef<HTMLInputElement>(null);
   const [searchOpen, setSearchOpen] = useState(false);
+  const [deliveriesOpen, setDeliveriesOpen] = useState(false);
   const [query, setQuery] = useState('');
   const [releasing, setReleasing] = useState<null | 'graceful' | 'force' | 'remove'>(null);
   const client = useQueryClient();
   const [releaseError, setReleaseError] = useState<string | null>(null);
   const exited = worker.status === 'exited';
+  // [worktrees] Terminal or Changes view, and a removal that found unmerged work (asks first).
+  const [view, setView] = useState<PaneView>('terminal');
+  const [unmerged, setUnmerged] = useState<{ message: string; files?: string[] } | null>(null);
 
   useEffect(() => {
     const container = containerRef.current;
@@ -97,7 +107,10 @@ export function TerminalPane({
     setReleasing('remove');
     setReleaseError(null);
     const [failed] = await removeWorkers(client, [name]);
-    if (failed) {
+    if (failed?.code === 'UNMERGED_WORK') {
+      setUnmerged({ message: failed.message, files: failed.files });
+      setReleasing(null);
+    } else if (failed) {
       setReleaseError(failed.message);
       setReleasing(null);
     }
@@ -117,21 +130,29 @@ export function TerminalPane({
       onMouseDown={onFocus}
       data-testid={`terminal-${name}`}
       data-driving={state.driving ? 'true' : 'false'}
+      data-renderer={state.renderer?.kind}
       aria-label={`Terminal of ${name}`}
     >
-      <header className="flex h-9 shrink-0 items-center gap-1.5 overflow-hidden border-b border-ink-700/80 bg-ink-900 px-2 @xs:gap-2 @xs:px-2.5">
+      <header className="flex h-9 shrink-0 items-center gap-1 overflow-hidden border-b border-ink-700/80 bg-ink-900 px-1.5 @xs:gap-2 @xs:px-2.5">
         <span className="hidden gap-1 @2xl:flex" aria-hidden>
           <span className="h-2.5 w-2.5 rounded-full bg-ink-600" />
           <span className="h-2.5 w-2.5 rounded-full bg-ink-600" />
           <span className="h-2.5 w-2.5 rounded-full bg-ink-600" />
         </span>
-        <span className="min-w-[3rem] truncate font-mono text-[13px] font-semibold text-ink-100">{name}</span>
+        <span className="min-w-[2.5rem] truncate font-mono text-[13px] font-semibold text-ink-100">{name}</span>
         <span className="hidden rounded bg-ink-700/70 px-1 font-mono text-[10px] text-ink-300 @lg:inline">{worker.cli}</span>
+        {worker.node && <NodeBadge worker={worker} testId={`terminal-node-${name}`} />}
         <WorkerStatusBadge worker={worker} testId={`terminal-status-${name}`} />
         <span className="hidden font-mono text-[10px] text-ink-500 @2xl:inline" data-testid={`terminal-size-${name}`}>
           {worker.cols}×{worker.rows}
         </span>
-        <div className="ml-auto flex shrink-0 items-center gap-1">
+        {state.renderer && (
+          <span className="hidden font-mono text-[10px] text-ink-500 @2xl:inline" data-testid={`terminal-renderer-${name}`} title={`Renderer: ${rendererLabel(state.renderer.kind)}: ${state.renderer.reason}`}>
+            {rendererLabel(state.renderer.kind)}
+          </span>
+        )}
+        <div className="ml-auto flex shrink-0 items-center gap-0.5 @xs:gap-1">
+          {!exited && <DeliveriesButton worker={worker} open={deliveriesOpen} onToggle={() => setDeliveriesOpen((v) => !v)} />}
           {!exited && (
             <button
               type="button"
@@ -144,7 +165,7 @@ export function TerminalPane({
               {/* Narrow panes (a grid of 6) keep every action visible by dropping words first. */}
               {state.driving ? (
                 <>
-                  ●<span className="hidden @xs:inline"> Driving</span>
+                  ●<span className="hidden @sm:inline"> Driving</span>
                 </>
               ) : (
                 'Drive'
@@ -186,8 +207,8 @@ export function TerminalPane({
                 title="Release: ask it to exit, then SIGTERM, then SIGKILL after the grace period"
                 aria-label="Release"
               >
-                <span className="hidden @xs:inline">{releasing === 'graceful' ? 'Releasing…' : 'Release'}</span>
-                <PowerIcon className="h-3 w-3 @xs:hidden" />
+                <span className="hidden @sm:inline">{releasing === 'graceful' ? 'Releasing…' : 'Release'}</span>
+                <PowerIcon className="h-3 w-3 @sm:hidden" />
               </button>
               <button
                 type="button"
@@ -196,8 +217,12 @@ export function TerminalPane({
                 disabled={releasing === 'force'}
                 data-testid={`force-release-${name}`}
                 title="SIGKILL now"
+                aria-label="Kill"
               >
-                Kill
+                <span className="hidden @xs:inline">Kill</span>
+                <span className="@xs:hidden" aria-hidden>
+                  ✕
+                </span>
               </button>
             </>
           )}
@@ -245,15 +270,35 @@ export function TerminalPane({
           </button>
         </div>
       )}
+      {/* Held deliveries stay in sight: the person who held them needs the way to let them go. */}
+      {!exited && (deliveriesOpen || worker.injection?.mode === 'hold') && <DeliveriesBar worker={worker} />}
+      {!exited && worker.needsAttention && (
+        <div className="flex shrink-0 items-center gap-2 border-b border-attn/30 bg-attn/10 px-3 py-1 text-[11px] text-attn" role="status" data-testid={`attention-bar-${name}`}>
+          <span className="truncate" title={worker.attentionReason}>
+            {worker.attentionReason ?? `${name} needs you: look at its terminal.`}
+          </span>
+        </div>
+      )}
       {(state.error || releaseError) && (
         <div className="shrink-0 border-b border-dead/30 bg-dead/10 px-3 py-1 text-[11px] text-dead" role="alert">
           {releaseError ?? state.error}
         </div>
       )}
+      {worker.logGaps && worker.logGaps.length > 0 && (
+        <div className="shrink-0 border-b border-attn/30 bg-attn/10 px-3 py-1 text-[11px] text-attn" role="status" data-testid={`log-gap-${name}`}>
+          {describeLogGaps(worker.logGaps)}
+        </div>
+      )}
       {exited && (
         <div className="flex shrink-0 items-center gap-2 border-b border-ink-700/60 bg-ink-850/70 px-3 py-1 text-[11px] text-ink-400" data-testid={`exited-bar-${name}`}>
           <span className="truncate">
-            {worker.signal ? `Ended by ${worker.signal}` : `Exited with code ${worker.exitCode ?? '?'}`}
+            {worker.lost
+              ? `Lost: ${worker.lost.reason}`
+              : worker.released
+                ? 'Released'
+                : worker.signal
+                  ? `Ended by ${worker.signal}`
+                  : `Exited with code ${worker.exitCode ?? '?'}`}
             {/* The server renders in its own time zone; the browser redraws the clock in the user's. */}
             {worker.exitedAt ? <span suppressHydrationWarning>{` at ${formatClock(worker.exitedAt)}`}</span> : null}. Its last screen stays
             here until you remove it.
@@ -268,12 +313,17 @@ export function TerminalPane({
           </button>
         </div>
       )}
-      <div
-        ref={containerRef}
-        className="relative min-h-0 flex-1 overflow-hidden"
-        onClick={() => session.focus()}
-        data-testid={`xterm-${name}`}
-      />
+      {unmerged && <RemoveWorktreeConfirm name={name} reason={unmerged} onDone={() => setUnmerged(null)} />}
+      <WorktreeTabs worker={worker} view={view} onView={setView} />
+      <div className="relative flex min-h-0 flex-1 flex-col">
+        <div
+          ref={containerRef}
+          className="relative min-h-0 flex-1 overflow-hidden"
+          onClick={() => session.focus()}
+          data-testid={`xterm-${name}`}
+        />
+        {view === 'changes' && worker.worktree && <ChangesPanel subject={{ name, worktree: worker.worktree, task: worker.task, running: !exited }} />}
+      </div>
     </section>
   );
 }

@@ -4,7 +4,7 @@ import { apiHeaders, serverInfo } from './server-info';
 
 /**
  * Shared steps for the dashboard specs. Terminal text and stream figures are read through the page's
- * test hooks (`window.__agentRelay`, lib/client/terminalSessions.ts).
+ * test hooks (`window.__agentRelay`, client/terminalSessions.ts).
  */
 
 /** Open the dashboard with the token (sets the cookie) and wait for the live status. */

@@ -59,11 +59,14 @@ test('a bash worker spawned from the dialog takes input, follows the window size
   await expectTerminalText(page, NAME, /^again-2$/m);
   expect(countLines(await terminalText(page, NAME), 'again-2')).toBe(1);
 
-  // Release: bash ignores the polite path, so the status shows how it ended.
+  // Release: a deliberate end, shown as released (grey), not as a failure, though a signal ended it.
   await page.getByTestId(`release-${NAME}`).click();
   const status = page.getByTestId(`terminal-status-${NAME}`);
-  await expect(status).toHaveText(/exited/, { timeout: 20_000 });
-  await expect(page.getByTestId(`worker-health-${NAME}`)).toHaveText(/exited/);
+  await expect(status).toHaveText(/released/, { timeout: 20_000 });
+  await expect(status).toHaveAttribute('data-health', 'exited');
+  await expect(page.getByTestId(`worker-health-${NAME}`)).toHaveText('released');
+  await expect(page.getByTestId(`attention-${NAME}`)).toHaveCount(0);
+  await expect(page.getByTestId(`exited-bar-${NAME}`)).toContainText('Released');
 
   // Remove: the exited worker leaves the list, the grid and the server.
   await page.getByTestId(`remove-${NAME}`).click();

@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve, basename } from 'node:path';
 
-/** Where agent-relay keeps things: project root, data dir, socket, marker. Node-only (server, CLI, SDK, MCP). */
+/** Where agent-relay keeps things: project root, data dir, socket, token file, marker. Node-only (server, CLI, SDK, MCP). */
 
 const PROJECT_MARKERS = ['.git', 'package.json', 'Cargo.toml', 'go.mod', 'pyproject.toml', '.agent-relay'];
 export const DATA_DIR_NAME = '.agent-relay';
@@ -36,6 +36,13 @@ export function dataDirFor(projectRoot: string): string {
 
 export function socketPathFor(projectRoot: string): string {
   return join(dataDirFor(projectRoot), 'relay.sock');
+}
+
+/** The dashboard token's file in a data dir (written 0600 by server/security/token.ts, read by lib/discovery). */
+export const DASHBOARD_TOKEN_FILE = 'dashboard-token';
+
+export function dashboardTokenPath(dataDir: string): string {
+  return join(dataDir, DASHBOARD_TOKEN_FILE);
 }
 
 /** `$AGENT_RELAY_HOME`, default `~/.agent-relay`. */

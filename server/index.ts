@@ -5,14 +5,21 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import next from 'next';
 import { dataDirFor, resolveProjectRoot, socketPathFor } from '../lib/paths';
-import { publishRuntime, type RelayRuntime, type RelayRuntimeConfig } from '../lib/runtime';
+import { publishRuntime, type RelayRuntime, type RelayRuntimeConfig } from './runtime';
 import { logger } from './logger';
 import { openStorage } from './storage';
 import { createRouter } from './router';
 import { createSpawnManager } from './spawn';
+import { workerMcpHook } from './mcp/worker-config';
+import { containment } from './spawn/process-tree';
+import { createWorktreeManager, describeLeftovers } from './worktrees';
+import { describeRecovery } from './spawn/survivors';
+import { diskSpace } from './storage/disk';
 import { startDaemonServer } from './daemon';
+import type { SpawnManagerApi } from './spawn/types';
 import { createRealtime } from './realtime';
-import { createSecurity, hostForUrl, isLoopbackHost, loadOrCreateToken } from './security';
+import { createSecurity, hostForUrl, isApiPath, isLoopbackHost, loadOrCreateToken } from './security';
+import { answerApiEdge, answerInternalError, keepErrorsJson } from './http/api-edges';
 import { claimProject } from './lifecycle/running';
 import { removePidFileIfOurs, writeProjectFile } from './lifecycle/files';
 import { removeMarkerIfOurs, writeMarker } from './lifecycle/marker';
@@ -44,6 +51,8 @@ export interface RelayServerOptions {
   maxWorkers?: number;
   /** Print nothing (not even the URL line). */
   quiet?: boolean;
+  /** Join a cluster as a node (docs/cluster.md). Absent: no NATS module is loaded, no connection made. */
+  cluster?: import('./cluster/config').ClusterConfig;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -99,25 +108,50 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     undo.push(() => storage.close());
     const router = createRouter({ storage });
     undo.push(() => router.close());
+    const worktrees = createWorktreeManager({ projectRoot, dataDir });
     const spawnManager = createSpawnManager({
       router,
       store: storage,
       projectRoot,
       dataDir,
       socketPath,
+      worktrees,
+      mcp: workerMcpHook,
       ...(options.maxWorkers !== undefined ? { policy: { maxWorkers: options.maxWorkers } } : {}),
     });
+    worktrees.bind(spawnManager);
+    undo.push(() => worktrees.close());
     releaseWorkers = () => spawnManager.releaseAll();
+    // Workers a crashed run left behind are ended before anyone can talk to this one; said once.
+    const recovery = await spawnManager.recovery;
+    const recovered = describeRecovery(recovery);
+    if (recovered) {
+      logger.info({ lost: recovery.lost, ended: recovery.ended, remaining: recovery.remaining }, 'previous run recovered');
+      if (!options.quiet) process.stderr.write(`${recovered}\n`);
+    }
+    const { mode, detail } = containment();
+    const containmentInfo = { mode, detail };
 
     const config: RelayRuntimeConfig = { version: VERSION, projectRoot, socketPath, dataDir, dashboardUrl: '', startedAt: startedAt.getTime(), storageDriver: driver };
-    const daemon = await startDaemonServer({ socketPath, router, storage, spawnManager, statusExtras: () => ({ projectRoot, dashboardUrl: config.dashboardUrl || undefined }) });
+    // A cluster node: before the daemon listens, so the first HELLO already reaches the whole cluster;
+    // closed after it (reverse order), so its agents' last presence reaches the directory.
+    let workers: SpawnManagerApi = spawnManager;
+    let clusterNode: import('./cluster').ClusterNode | undefined;
+    if (options.cluster) {
+      const { startClusterNode } = await import('./cluster');
+      clusterNode = await startClusterNode({ config: options.cluster, router, spawnManager, version: VERSION, ...(driver === 'sqlite' ? { dataDir } : {}) });
+      undo.push(() => clusterNode?.close());
+      workers = clusterNode.workers;
+      config.node = clusterNode.node;
+    }
+    const daemon = await startDaemonServer({ socketPath, router, storage, spawnManager: workers, statusExtras: () => ({ projectRoot, dashboardUrl: config.dashboardUrl || undefined, containment: containmentInfo, disk: diskSpace(dataDir), ...(clusterNode ? { cluster: clusterNode.status() } : {}) }) });
     undo.push(async () => {
       await daemon.close();
       rmSync(socketPath, { force: true });
     });
 
-    const runtime: RelayRuntime = { router, spawnManager, config, status: () => daemon.status() };
-    // Before app.prepare(): Next's bundled route handlers read this slot (lib/runtime.ts).
+    const runtime: RelayRuntime = { router, spawnManager: workers, worktrees, config, status: () => daemon.status() };
+    // Before app.prepare(): Next's bundled route handlers read this slot (server/runtime.ts).
     publishRuntime(runtime);
     undo.push(() => publishRuntime(undefined));
 
@@ -129,17 +163,35 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     const handle = app.getRequestHandler();
 
     const httpServer = createServer((req, res) => {
-      if (security.guard(req, res)) return;
+      const api = isApiPath(new URL(req.url ?? '/', 'http://relay.invalid').pathname);
+      try {
+        if (security.guard(req, res)) return;
+        if (api) {
+          keepErrorsJson(req, res);
+          if (answerApiEdge(req, res)) return;
+        }
+      } catch (err) {
+        // A check that throws must still answer (and must not become an uncaughtException).
+        logger.error({ err, url: req.url?.slice(0, 200) }, 'request check failed');
+        answerInternalError(res, api);
+        return;
+      }
       handle(req, res).catch((err: unknown) => {
         logger.error({ err, url: req.url }, 'Next request handler failed');
         if (!res.headersSent) res.writeHead(500).end();
       });
     });
+    // An idle keep-alive connection stays open longer than a client keeps one to reuse (Node's
+    // default is 5 s): a client reusing one just as the server gave up on it got "socket hang up"
+    // (ECONNRESET) for a request never read — seen in e2e specs on a loaded machine, whose API calls
+    // come seconds apart. headersTimeout must stay above it (Node's rule).
+    httpServer.keepAliveTimeout = HTTP_KEEP_ALIVE_MS;
+    httpServer.headersTimeout = HTTP_KEEP_ALIVE_MS + 1000;
     // Upgrades other than socket.io's (Next's dev HMR) pass the same checks; socket.io checks its own.
     httpServer.on('upgrade', (req, socket) => {
       if (!(req.url ?? '').startsWith('/socket.io/')) security.guardUpgrade(req, socket);
     });
-    const realtime = createRealtime({ httpServer, runtime, authorize: security.authorizeSocketHandshake });
+    const realtime = createRealtime({ httpServer, runtime, authorize: security.authorizeSocketHandshake, driverAuthority: clusterNode?.drivers });
     undo.push(() => closeHttp(httpServer));
     // Runs before closeHttp (reverse order): viewers are told goodbye before connections are cut.
     undo.push(() => realtime.close());
@@ -147,6 +199,7 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
     port = await listen(httpServer, port, host);
     const origin = `http://${hostForUrl(isWildcard(host) ? '127.0.0.1' : host)}:${port}`;
     config.dashboardUrl = origin;
+    clusterNode?.setDashboardUrl(origin);
     const url = `${origin}/?token=${token}`;
 
     // After the socket and HTTP listen, so a reader that finds the marker finds a live daemon.
@@ -155,6 +208,15 @@ export async function startRelayServer(options: RelayServerOptions = {}): Promis
 
     if (!isLoopbackHost(host)) logger.warn({ host }, 'dashboard reachable beyond this machine: the token is required on every request');
     if (!options.quiet) process.stdout.write(`${url}\n`);
+    // Worktrees of workers that are gone (after a crash: all of them) are listed, never deleted (docs/worktrees.md).
+    void worktrees
+      .leftovers()
+      .then((left) => {
+        const text = describeLeftovers(left);
+        if (text && !options.quiet) process.stderr.write(`${text}\n`);
+        if (text) logger.info({ worktrees: left.map((l) => l.name) }, 'worktrees without a running worker');
+      })
+      .catch((err) => logger.warn({ err }, 'could not list the worktrees of earlier workers'));
     if (options.open) openBrowser(url);
 
     let closing: Promise<void> | undefined;
@@ -214,6 +276,9 @@ function listen(server: Server, port: number, host: string): Promise<number> {
     });
   });
 }
+
+/** How long an idle keep-alive HTTP connection is kept (above the 60 s many clients and proxies use). */
+export const HTTP_KEEP_ALIVE_MS = 65_000;
 
 function closeHttp(server: Server): Promise<void> {
   return new Promise((done) => {

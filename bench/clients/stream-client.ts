@@ -18,6 +18,8 @@ interface Options {
   expectBytes: number;
   renderMbps: number;
   timeoutMs: number;
+  /** Connect and attach timeout (default 10 s); the valgrind harness needs minutes. */
+  connectTimeoutMs?: number;
 }
 
 const opts = JSON.parse(process.argv[2]) as Options;
@@ -33,7 +35,7 @@ let started = false;
 let acked = 0;
 let ackScheduled = false;
 
-const viewer = await connectViewer(opts);
+const viewer = await connectViewer(opts, opts.connectTimeoutMs);
 const fail = (why: string): never => {
   process.stdout.write(JSON.stringify({ error: why }) + '\n');
   process.exit(2);
@@ -130,8 +132,8 @@ viewer.on('worker:exit', (info) => {
   if (info.name === opts.name && opts.renderMbps > 0) setTimeout(() => finish('exit'), 200);
 });
 
-const result = await attach(viewer, opts.name, 0).catch((e: Error) => fail(e.message));
-await drive(viewer, opts.name);
+const result = await attach(viewer, opts.name, 0, opts.connectTimeoutMs).catch((e: Error) => fail(e.message));
+await drive(viewer, opts.name, opts.connectTimeoutMs);
 if (result.mode === 'snapshot' && !started) {
   /* the snapshot handler starts it */
 }

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { RelayClient } from '../../lib/sdk';
-import { MeasureError, type BenchContext, type SectionResult } from '../context';
+import type { BenchContext, SectionResult } from '../context';
+import { floodOneWay, pingPong } from '../flood';
 import { rawRoute } from '../raw';
-import { msSince, percentile, round } from '../stats';
+import { percentile, round } from '../stats';
 
 /**
  * Two RelayClients over the daemon's Unix socket (SQLite on): sequential ping-pongs, then a
@@ -25,64 +26,10 @@ export async function routeSection(ctx: BenchContext, out: SectionResult): Promi
     b.onMessage((m) => {
       if (m.body.startsWith('p')) b.send('bench-a', m.body);
     });
-    let pongWaiter: ((body: string) => void) | undefined;
-    a.onMessage((m) => pongWaiter?.(m.body));
-    const rtts: number[] = [];
-    for (let i = 0; i < pings; i++) {
-      const body = `p${i}`;
-      const start = process.hrtime.bigint();
-      await withTimeout(
-        new Promise<void>((resolve) => {
-          pongWaiter = (got) => got === body && resolve();
-          a.send('bench-b', body);
-        }),
-        10_000,
-        `route: ping ${i} got no pong within 10 s`,
-      );
-      rtts.push(msSince(start));
-    }
-    pongWaiter = undefined;
+    const rtts = await pingPong(a, pings, 'route');
 
     // One-way: at most `window` sent and not yet received.
-    const seen = new Uint8Array(oneWay);
-    let received = 0;
-    let duplicates = 0;
-    let wake: (() => void) | undefined;
-    b.onMessage((m) => {
-      if (m.body.charCodeAt(0) !== 111 /* 'o' */) return;
-      const i = Number(m.body.slice(1));
-      if (seen[i]) duplicates++;
-      else {
-        seen[i] = 1;
-        received++;
-      }
-      wake?.();
-    });
-    const start = process.hrtime.bigint();
-    for (let sent = 0; sent < oneWay; sent++) {
-      while (sent - received >= window) {
-        const progressed = await new Promise<boolean>((resolve) => {
-          const t = setTimeout(() => resolve(false), 10_000);
-          wake = () => {
-            clearTimeout(t);
-            resolve(true);
-          };
-        });
-        if (!progressed) throw new MeasureError(`route: stalled with ${sent - received} in flight after ${received} received`);
-      }
-      a.send('bench-b', `o${sent}`);
-    }
-    const deadline = Date.now() + 15_000;
-    while (received < oneWay && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 1000);
-        wake = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
-    }
-    const seconds = msSince(start) / 1000;
+    const { received, duplicates, seconds } = await floodOneWay(a, b, { count: oneWay, window, label: 'route', stallMs: 10_000, drainMs: 15_000 });
     const lost = oneWay - received;
     if (lost > 0) ctx.note(`route: ${lost} of ${oneWay} one-way messages never arrived`);
     Object.assign(out, {
@@ -96,9 +43,4 @@ export async function routeSection(ctx: BenchContext, out: SectionResult): Promi
     await a.disconnect().catch(() => undefined);
     await b.disconnect().catch(() => undefined);
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, why: string): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([p, new Promise<never>((_, rej) => (t = setTimeout(() => rej(new MeasureError(why)), ms)))]).finally(() => clearTimeout(t));
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { BenchContext, SectionResult } from '../context';
 import { releaseAll, spawnWorker } from '../relay';
-import { cpuTicks, rssMb } from '../server';
+import { cpuTicks, rssMb, startServer, steadyRss } from '../server';
 import { round } from '../stats';
 import { WORKER_TIMING } from '../../server/spawn/worker';
 import { startEchoWorker, timeKeystrokes } from './echo';
@@ -16,6 +16,7 @@ export const SCALE_MAX_WORKERS = 250;
  * extra workers running fixtures/pace.mjs.
  */
 export async function scaleSection(ctx: BenchContext, out: SectionResult): Promise<void> {
+  await idleFootprint(ctx, out);
   const count = ctx.args.quick ? 50 : 200;
   const idleSeconds = ctx.args.quick ? 3 : 10;
   const printers = ctx.args.quick ? 5 : 20;
@@ -49,3 +50,33 @@ export async function scaleSection(ctx: BenchContext, out: SectionResult): Promi
     await releaseAll(server);
   }
 }
+
+/** A terminal as a person opens one: an interactive shell at its prompt, nothing running. */
+const IDLE_TERMINAL = { cli: 'bash', args: ['--norc', '--noprofile'] };
+
+/**
+ * What a fresh server holds: RSS with one idle terminal (a server of its own, started for this, so
+ * nothing the other sections did is counted), then the RSS each further idle terminal adds.
+ */
+async function idleFootprint(ctx: BenchContext, out: SectionResult): Promise<void> {
+  // Enough terminals that V8's heap growing or shrinking between the two readings (a few MB) is small beside them.
+  const extra = ctx.args.quick ? 20 : 50;
+  const server = await startServer(join(ctx.root, 'fresh'), { maxWorkers: SCALE_MAX_WORKERS });
+  try {
+    await spawnWorker(server, { name: 'idle-first', ...IDLE_TERMINAL });
+    const settle = () => new Promise((r) => setTimeout(r, WORKER_TIMING.idleAfterMs + 1500));
+    await settle();
+    const one = await steadyRss(server.pid);
+    for (let i = 0; i < extra; i += 10) {
+      await Promise.all(Array.from({ length: Math.min(10, extra - i) }, (_, j) => spawnWorker(server, { name: `idle-extra-${i + j}`, ...IDLE_TERMINAL })));
+    }
+    await settle();
+    const many = await steadyRss(server.pid);
+    Object.assign(out, { rss_idle_mb: round(one), rss_per_idle_terminal_mb: round((many - one) / extra) });
+    ctx.note(`scale: fresh server RSS ${round(one)} MB with 1 idle terminal, ${round(many)} MB with ${extra + 1}`);
+  } finally {
+    const left = await server.stop();
+    if (left.length) ctx.note(`scale: the fresh server left ${left.length} process(es) behind; killed`);
+  }
+}
+

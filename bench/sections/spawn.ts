@@ -1,8 +1,12 @@
 import { MeasureError, type BenchContext, type SectionResult } from '../context';
+import { rawSpawnFirstByte } from '../raw';
 import { attach, connectViewer, releaseWorker, spawnWorker } from '../relay';
 import { msSince, percentile, round } from '../stats';
 
-/** Spawns through POST /api/workers, each timed until its first output byte reaches a socket.io viewer. */
+/**
+ * Spawns through POST /api/workers, each timed until its first output byte reaches a socket.io viewer.
+ * Raw baseline, interleaved: node-pty in the bench process starting the same command (raw.ts).
+ */
 export async function spawnSection(ctx: BenchContext, out: SectionResult): Promise<void> {
   const count = ctx.args.quick ? 10 : 30;
   const server = await ctx.server();
@@ -10,8 +14,11 @@ export async function spawnSection(ctx: BenchContext, out: SectionResult): Promi
   const names: string[] = [];
   const firstByte: number[] = [];
   const release: number[] = [];
+  const raw: number[] = [];
+  const COMMAND = ['bash', ['-c', 'echo ready; sleep 30']] as const;
   try {
     for (let i = 0; i < count; i++) {
+      raw.push(await rawSpawnFirstByte(COMMAND[0], [...COMMAND[1]]));
       const name = `spawn-${i}`;
       const start = process.hrtime.bigint();
       const first = new Promise<number>((resolve, reject) => {
@@ -31,7 +38,7 @@ export async function spawnSection(ctx: BenchContext, out: SectionResult): Promi
         viewer.on('worker:output', onOutput);
         viewer.on('worker:snapshot', onSnapshot);
       });
-      await spawnWorker(server, { name, cli: 'bash', args: ['-c', 'echo ready; sleep 30'] });
+      await spawnWorker(server, { name, cli: COMMAND[0], args: [...COMMAND[1]] });
       names.push(name);
       await attach(viewer, name, 0);
       firstByte.push(await first);
@@ -45,6 +52,8 @@ export async function spawnSection(ctx: BenchContext, out: SectionResult): Promi
       first_byte_p50_ms: round(percentile(firstByte, 50)),
       first_byte_p99_ms: round(percentile(firstByte, 99)),
       release_p50_ms: round(percentile(release, 50)),
+      raw_first_byte_p50_ms: round(percentile(raw, 50)),
+      raw_first_byte_p99_ms: round(percentile(raw, 99)),
     });
   } finally {
     viewer.close();

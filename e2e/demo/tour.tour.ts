@@ -83,7 +83,7 @@ test('tour: spawn two agents, watch them talk, type into one, release it', async
   await page.getByTestId('grid-2').click();
   await page.getByTestId(`worker-row-${REVIEWER}`).click();
   await page.getByTestId(`release-${REVIEWER}`).click();
-  await expect(page.getByTestId(`terminal-status-${REVIEWER}`)).toHaveText(/exited/);
+  await expect(page.getByTestId(`terminal-status-${REVIEWER}`)).toHaveText(/released/);
   await page.waitForTimeout(800);
   await shot(page, '06-released');
 
@@ -93,4 +93,47 @@ test('tour: spawn two agents, watch them talk, type into one, release it', async
   await page.getByTestId('tab-terminal').click();
   await page.waitForTimeout(800);
   await shot(page, '07-phone');
+});
+
+test('tour: an agent in its own git worktree, its changes live in the dashboard, merged from there', async ({ page, request }) => {
+  // A small repository inside the tour's project (docs/worktrees.md).
+  const { execFileSync } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const { serverInfo } = await import('../server-info');
+  const repo = resolve(serverInfo().projectRoot, 'webapp');
+  mkdirSync(repo, { recursive: true });
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Tour', '-c', 'user.email=tour@example.invalid', ...args], { cwd: repo });
+  git('init', '--quiet', '--initial-branch=main');
+  writeFileSync(resolve(repo, 'greet.js'), 'export function greet(name) {\n  return "hi " + name;\n}\n');
+  git('add', '-A');
+  git('commit', '--quiet', '-m', 'greet');
+
+  await openDashboard(page);
+  await page.getByTestId('grid-1').click();
+  await page.keyboard.press('n');
+  const dialog = page.getByTestId('spawn-dialog');
+  await dialog.getByTestId('spawn-preset-demo').click();
+  await dialog.getByLabel('Name').fill('Builder');
+  await dialog.getByLabel('Working directory').fill('webapp');
+  await dialog.getByTestId('spawn-worktree').check();
+  await page.waitForTimeout(600);
+  await shot(page, '08-worktree-dialog');
+  await dialog.getByTestId('spawn-submit').click();
+  await expect(dialog).toBeHidden();
+  await expectTerminalText(page, 'Builder', /I am Builder/);
+
+  await focusTerminal(page, 'Builder');
+  await slowType(page, 'edit greet.js export function greet(name) {|  if (!name) return "hi there"|  return `hi ${name}!`|}');
+  await page.keyboard.press('Enter');
+  await expectTerminalText(page, 'Builder', /edited greet\.js/);
+  await page.getByTestId('changes-tab-Builder').click();
+  await expect(page.getByTestId('changes-diff-Builder')).toContainText('hi there');
+  await page.waitForTimeout(800);
+  await shot(page, '09-worktree-changes');
+
+  await page.getByTestId('merge-Builder').click();
+  await expect(page.getByTestId('changes-notice-Builder')).toContainText('Merged into main');
+  await page.waitForTimeout(800);
+  await shot(page, '10-worktree-merged');
+  await releaseViaApi(request, 'Builder');
 });

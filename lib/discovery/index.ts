@@ -1,3 +1,4 @@
 export * from './discover';
 export * from './marker';
 export * from './probe';
+export * from './dashboard';

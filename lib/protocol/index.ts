@@ -3,3 +3,6 @@ export * from './framing';
 export * from './envelope';
 export * from './queries';
 export * from './workers';
+export * from './worktrees';
+export * from './errors';
+export * from './cluster';

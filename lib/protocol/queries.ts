@@ -24,14 +24,41 @@ export const StatusResponseSchema = z.object({
     persistent: z.boolean(),
     driver: z.string(),
     canRead: z.boolean(),
+    /** False while writes are held in memory because the database cannot take them (disk full). */
     canWrite: z.boolean(),
+    /** Writes waiting in memory to be written again; they are retried every second. */
+    heldWrites: z.number().optional(),
+    /** Writes given up (too much was held for too long). */
+    droppedWrites: z.number().optional(),
+    /** Why writes are held, e.g. "disk full (database or disk is full)". */
+    lastWriteError: z.string().optional(),
   }),
+  /** The filesystem of the data directory (.agent-relay: database, output logs). */
+  disk: z.object({ path: z.string(), freeBytes: z.number(), totalBytes: z.number() }).optional(),
+  /**
+   * How release reaches every process a worker started: its own cgroup (v2, v1, a systemd user
+   * scope) or, without one, the process group plus a /proc sweep (server/spawn/process-tree).
+   */
+  containment: z.object({ mode: z.enum(['cgroup-v2', 'cgroup-v1', 'systemd-scope', 'process-group']), detail: z.string() }).optional(),
+  /** This relay as a node of a cluster (docs/cluster.md): absent without one. */
+  cluster: z
+    .object({
+      node: z.string(),
+      cluster: z.string(),
+      connected: z.boolean(),
+      server: z.string().optional(),
+      nodes: z.array(z.object({ node: z.string(), reachable: z.boolean(), dashboardUrl: z.string().optional(), version: z.string() })),
+      outbox: z.object({ published: z.number(), batches: z.number().optional(), queuedBytes: z.number(), retries: z.number(), oversize: z.number() }),
+    })
+    .optional(),
 });
 export type StatusResponse = z.infer<typeof StatusResponseSchema>;
 
 export const ListAgentsRequestSchema = z.looseObject({
   includeIdle: z.boolean().optional(),
   includeInternal: z.boolean().optional(),
+  /** Cluster (extension): only agents of this node. */
+  node: z.string().max(64).optional(),
 });
 export const AgentSummarySchema = z.object({
   name: z.string(),
@@ -40,6 +67,8 @@ export const AgentSummarySchema = z.object({
   parent: z.string().optional(),
   team: z.string().optional(),
   pid: z.number().optional(),
+  /** Cluster (extension, docs/cluster.md): the node the agent is connected to, or was last. */
+  node: z.string().optional(),
 });
 export type AgentSummary = z.infer<typeof AgentSummarySchema>;
 export const ListAgentsResponseSchema = z.object({ agents: z.array(AgentSummarySchema) });

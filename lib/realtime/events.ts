@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TerminalSizeSchema, WorkerInfoSchema, type WorkerInfo } from '../protocol/workers';
 import type { StoredMessageView } from '../protocol/queries';
+import type { WorkerChangesEvent, WorktreeListEntry } from '../protocol/worktrees';
 
 /**
  * socket.io events between the dashboard and server/realtime. Payloads from the browser are
@@ -63,6 +64,10 @@ export interface ServerToClientEvents {
   'worker:driver': (event: DriverEvent) => void;
   'worker:status': (info: WorkerInfo) => void;
   'worker:exit': (info: WorkerInfo) => void;
+  /** A worker's worktree changed (debounced file watcher): its summary; GET /changes has the diff. */
+  'worker:changes': (event: WorkerChangesEvent) => void;
+  /** A worktree was made or discarded: the list as GET /api/worktrees answers it. */
+  worktrees: (worktrees: WorktreeListEntry[]) => void;
   workers: (workers: WorkerInfo[]) => void;
   message: (message: StoredMessageView) => void;
   presence: (event: { name: string; online: boolean; entityType: 'agent' | 'user'; at: number }) => void;

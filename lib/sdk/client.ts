@@ -5,6 +5,8 @@ import {
   type AckPayload,
   type AgentReadyPayload,
   type AgentSummary,
+  type InjectAction,
+  type InjectionState,
   type InboxMessageSchema,
   type ListConnectedAgentsResponseSchema,
   type ListWorkersResultSchema,
@@ -14,6 +16,7 @@ import {
   type SendInputResultSchema,
   type SendMeta,
   type SendPayload,
+  type SetInjectModeResultSchema,
   type SpawnResultSchema,
   type StatusResponse,
   type StoredMessageView,
@@ -131,6 +134,15 @@ export class RelayClient extends RelaySession {
     await this.workerRequest<z.infer<typeof SendInputResultSchema>>('SEND_INPUT', { name, data }, this.requestTimeout, `Input to ${name}`);
   }
 
+  /**
+   * hold / flush / auto for the messages typed into a worker: `hold` queues them (in order, unacked),
+   * `flush` types what is held now and keeps holding, `auto` delivers as soon as the worker is ready.
+   */
+  async setInjectMode(name: string, mode: InjectAction): Promise<{ injection?: InjectionState; flushed: number }> {
+    const r = await this.workerRequest<z.infer<typeof SetInjectModeResultSchema>>('SET_INJECT_MODE', { name, mode }, this.requestTimeout, `Setting deliveries of ${name} to ${mode}`);
+    return { injection: r.injection, flushed: r.flushed ?? 0 };
+  }
+
   async listWorkers(): Promise<WorkerInfo[]> {
     const r = await this.request<z.infer<typeof ListWorkersResultSchema>>('LIST_WORKERS', {}, this.requestTimeout, 'LIST_WORKERS');
     if (r.error) throw new RelayError('INTERNAL', r.error);
@@ -205,6 +217,7 @@ export class RelayClient extends RelaySession {
       case 'SPAWN_RESULT':
       case 'RELEASE_RESULT':
       case 'SEND_INPUT_RESULT':
+      case 'SET_INJECT_MODE_RESULT':
       case 'LIST_WORKERS_RESULT':
         if (typeof p.replyTo === 'string') this.requests.resolve(p.replyTo, p);
         return;

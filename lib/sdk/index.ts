@@ -1,4 +1,4 @@
 export { RelayClient, type SyncReply } from './client';
-export { RelayError, type ClientErrorCode } from './errors';
+export { RelayError, isUnreachableError, type ClientErrorCode } from './errors';
 export type * from './types';
 export { discoverSocket, type DiscoveredSocket } from '../discovery';

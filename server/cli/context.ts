@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { discoverSocket, readMarker, type DiscoveredSocket } from '../../lib/discovery';
+import { codedReply } from '../../lib/protocol/errors';
 import { RelayClient, RelayError } from '../../lib/sdk';
 
 /** Exit codes of every command (product §6). */
@@ -75,7 +76,11 @@ export function createContext(program: Command): CliContext {
   };
 }
 
-/** Maps SDK errors to exit codes: an unreachable daemon is 3, everything else 1. */
+/**
+ * Maps errors to exit codes and the line printed: an unreachable daemon is 3, everything else 1. The
+ * daemon's answers (RelayError) and errors thrown in this process with a code of their own
+ * (WorkerError, RouterError: lib/protocol/errors.ts) print as `CODE: sentence`.
+ */
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof RelayError) {
@@ -84,6 +89,8 @@ export function toCliError(err: unknown): CliError {
     }
     return new CliError(`${err.code}: ${err.message}`, EXIT.FAILURE, err.code);
   }
+  const coded = codedReply(err);
+  if (coded) return new CliError(`${coded.code}: ${coded.message}`, EXIT.FAILURE, coded.code);
   return new CliError(err instanceof Error ? err.message : String(err), EXIT.FAILURE);
 }
 

@@ -1,42 +1,36 @@
-import { readFileSync } from 'node:fs';
 import { io, type Socket } from 'socket.io-client';
-import { dataDirFor, projectRootOfSocket } from '../../lib/paths';
+import { DashboardApiError, DashboardUnavailableError, dashboardAccess, dashboardRequest, type DashboardAccess } from '../../lib/discovery';
+import { projectRootOfSocket } from '../../lib/paths';
+import { CLI_SENDER } from '../../lib/protocol';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../lib/realtime/events';
-import { tokenPath } from '../security/token';
 import { CliError, EXIT, withClient, type CliContext } from './context';
-import { CLI_USER } from './commands/spawn';
 
 /**
  * Worker output does not travel over the daemon's socket protocol: `logs` and `attach` read it
- * from the dashboard (HTTP for history, socket.io for live bytes), found through the daemon.
+ * from the dashboard (HTTP for history, socket.io for live bytes), found through the daemon; the
+ * worktree commands call its HTTP API. Finding and calling it is lib/discovery/dashboard.ts; this
+ * file turns its failures into the CLI's errors.
  */
-export interface DashboardAccess {
-  /** e.g. http://127.0.0.1:3888 (no path, no token). */
-  origin: string;
-  token: string;
-}
 
+export type { DashboardAccess };
 export type RealtimeSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
+/** The dashboard of the daemon this CLI talks to: from the marker, else the daemon's STATUS. */
 export async function findDashboard(ctx: CliContext): Promise<DashboardAccess> {
   const found = await ctx.discover();
   let url = found.marker?.dashboardUrl;
   let projectRoot = found.marker?.projectRoot;
   if (!url || !projectRoot) {
-    const status = await withClient(ctx, CLI_USER, (client) => client.status());
+    const status = await withClient(ctx, CLI_SENDER, (client) => client.status());
     url ??= status.dashboardUrl;
     projectRoot ??= status.projectRoot ?? projectRootOfSocket(status.socketPath);
   }
-  if (!url) throw new CliError('The daemon has no dashboard (it was not started with "agent-relay up"), so worker output is not reachable.', EXIT.FAILURE);
-  if (!projectRoot) throw new CliError('Cannot tell which project the daemon serves, so its dashboard token cannot be found.', EXIT.FAILURE);
-  const file = tokenPath(dataDirFor(projectRoot));
-  let token: string;
   try {
-    token = readFileSync(file, 'utf8').trim();
+    return dashboardAccess({ dashboardUrl: url, projectRoot });
   } catch (err) {
-    throw new CliError(`Cannot read the dashboard token at ${file} (${(err as NodeJS.ErrnoException).code}); run this as the user who ran "agent-relay up".`);
+    if (err instanceof DashboardUnavailableError) throw new CliError(err.message, EXIT.FAILURE, err.code);
+    throw err;
   }
-  return { origin: new URL(url).origin, token };
 }
 
 /** A socket.io connection to the dashboard, authenticated like the browser (token + Origin). */
@@ -57,16 +51,18 @@ export function connectRealtime(access: DashboardAccess): Promise<RealtimeSocket
   });
 }
 
-/** HTTP GET on the dashboard API with the token; a JSON error body becomes a CliError with its code. */
-export async function apiGet(access: DashboardAccess, path: string): Promise<Response> {
-  let res: Response;
+/**
+ * Any method on the dashboard API with the token. An error answer becomes a CliError `CODE: sentence`
+ * with its `files` listed (and `gap` kept, for logs to read on after an OUTPUT_GAP).
+ */
+export async function apiRequest(access: DashboardAccess, method: string, path: string, body?: unknown): Promise<Response> {
   try {
-    res = await fetch(`${access.origin}${path}`, { headers: { Authorization: `Bearer ${access.token}` } });
+    return await dashboardRequest(access, method, path, body);
   } catch (err) {
-    throw new CliError(`Cannot reach the dashboard at ${access.origin}: ${(err as Error).message}`);
+    if (!(err instanceof DashboardApiError)) throw new CliError(`Cannot reach the dashboard at ${access.origin}: ${(err as Error).message}`);
+    const files = err.files?.length ? `\n${err.files.map((f) => `  ${f}`).join('\n')}` : '';
+    const failure = new CliError(`${err.code}: ${err.message}${files}`, EXIT.FAILURE, err.code);
+    if (err.gap) Object.assign(failure, { gap: err.gap });
+    throw failure;
   }
-  if (res.ok) return res;
-  const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-  const code = body?.error?.code ?? `HTTP_${res.status}`;
-  throw new CliError(`${code}: ${body?.error?.message ?? res.statusText}`, EXIT.FAILURE, code);
 }

@@ -13,8 +13,26 @@ export async function buildProgram(): Promise<Command> {
   return program;
 }
 
+/**
+ * `agent-relay status | head -1`: the reader leaves after one line, and the next write fails with
+ * EPIPE, emitted as an 'error' event nobody handled: a crash with a stack trace. A reader that went
+ * away wants no more output, so the command stops there, quietly, with the exit code it had so far.
+ * `up` only ignores it: its stdout is the URL line, and the server must not stop because whoever
+ * read that line has gone.
+ */
+export function handleBrokenPipes(argv: string[], streams: NodeJS.WriteStream[] = [process.stdout, process.stderr]): void {
+  const serving = argv[2] === 'up';
+  for (const stream of streams) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      if (!serving) process.exit(typeof process.exitCode === 'number' ? process.exitCode : EXIT.OK);
+    });
+  }
+}
+
 /** Runs the CLI; sets process.exitCode (0 ok, 1 failure, 2 usage, 3 daemon not running) instead of exiting. */
 export async function main(argv: string[]): Promise<void> {
+  handleBrokenPipes(argv);
   let program: Command;
   try {
     program = await buildProgram();

@@ -3,12 +3,12 @@ import type { Socket } from 'node:net';
 import {
   AckPayloadSchema, EnvelopeSchema, FrameError, FrameParser, HelloPayloadSchema, MAX_BODY_BYTES, MAX_FRAME_BYTES,
   MESSAGE_TYPES, PROTOCOL_VERSION, RESERVED_NAMES, SendPayloadSchema, UNSUPPORTED_TYPES, describeNameProblem, encodeFrame,
-  type Envelope, type ErrorCode, type ParsedFrame,
+  type Envelope, type ErrorCode, type ParsedFrame, type SendPayload,
 } from '../../lib/protocol';
 import { TickCork } from '../../lib/protocol/cork';
 import type { AgentFacts } from '../router/types';
 import { logger } from '../logger';
-import type { Endpoint } from '../router/endpoint';
+import type { AckCallback, Endpoint } from '../router/endpoint';
 import { RouterError } from '../router/types';
 import { FATAL_CLOSE_GRACE_MS, OUTBOUND_HIGH_WATER_BYTES, type DaemonContext } from './context';
 import { BadRequest, answerQuery, describeIssues, isQueryType } from './queries';
@@ -18,6 +18,7 @@ const KNOWN_TYPES = new Set<string>(MESSAGE_TYPES);
 const UNSUPPORTED = new Set<string>(UNSUPPORTED_TYPES);
 const DAEMON_ONLY = new Set([
   'WELCOME', 'DELIVER', 'ERROR', 'BUSY', 'AGENT_READY', 'SPAWN_RESULT', 'RELEASE_RESULT', 'SEND_INPUT_RESULT', 'LIST_WORKERS_RESULT',
+  'SET_INJECT_MODE_RESULT',
   'STATUS_RESPONSE', 'INBOX_RESPONSE', 'LIST_AGENTS_RESPONSE', 'LIST_CONNECTED_AGENTS_RESPONSE', 'MESSAGES_RESPONSE',
 ]);
 
@@ -89,6 +90,12 @@ export class Connection implements Endpoint {
     // Frames written in one tick leave in one writev.
     this.cork.write(frame);
     return !this.congested;
+  }
+
+  /** Written now; re-sent by the router until this client ACKs it, unless it said it never ACKs (HELLO capabilities.ack). */
+  deliver(envelope: Envelope<SendPayload>, onAck: AckCallback): void {
+    this.send(envelope);
+    if (this.acks) this.ctx.router.redeliverUntilAcked(this, envelope, onAck);
   }
 
   onceDrained(callback: () => void): void {
@@ -213,7 +220,13 @@ export class Connection implements Endpoint {
     }
     this.clearHelloTimer();
     const entityType = hello.entityType ?? 'agent';
-    const grant = this.ctx.router.openSession(hello.agent, entityType, hello.session?.resume_token);
+    let grant;
+    try {
+      grant = this.ctx.router.openSession(hello.agent, entityType, hello.session?.resume_token);
+    } catch (err) {
+      if (err instanceof RouterError) return this.fatal(err.code, `${err.message} The connection is closed.`, env.id);
+      throw err;
+    }
     if (grant.unknownToken) {
       this.error('RESUME_TOO_OLD', 'The resume token is unknown (expired, or from another daemon); starting a fresh session.', env.id);
     }

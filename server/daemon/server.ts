@@ -14,7 +14,7 @@ export interface DaemonServerOptions {
   router: Router;
   storage: Storage;
   spawnManager?: SpawnManagerApi;
-  statusExtras?: () => { dashboardUrl?: string; projectRoot?: string };
+  statusExtras?: () => Pick<StatusResponse, 'dashboardUrl' | 'projectRoot' | 'containment' | 'disk' | 'cluster'>;
   /** Reported by STATUS (default: package.json's version). */
   version?: string;
   /** Close a connection that has not said HELLO after this long (default 10 s). */
@@ -51,17 +51,23 @@ export async function startDaemonServer(options: DaemonServerOptions): Promise<D
 
   const status = (): StatusResponse => {
     const extras = options.statusExtras?.() ?? {};
-    const { driver, persistent, canRead, canWrite } = storage.info;
+    const { driver, persistent, canRead, canWrite, heldWrites, droppedWrites, lastWriteError } = storage.info;
     const response: StatusResponse = {
       version,
       uptime: Date.now() - startedAt,
       agentCount: router.connectedAgentNames().length,
       workerCount: spawnManager ? spawnManager.listWorkers().filter((w) => w.status !== 'exited').length : 0,
       socketPath,
-      storage: { persistent, driver, canRead, canWrite },
+      storage: {
+        persistent, driver, canRead, canWrite,
+        ...(heldWrites ? { heldWrites } : {}), ...(droppedWrites ? { droppedWrites } : {}), ...(lastWriteError ? { lastWriteError } : {}),
+      },
     };
     if (extras.projectRoot) response.projectRoot = extras.projectRoot;
     if (extras.dashboardUrl) response.dashboardUrl = extras.dashboardUrl;
+    if (extras.containment) response.containment = extras.containment;
+    if (extras.disk) response.disk = extras.disk;
+    if (extras.cluster) response.cluster = extras.cluster;
     return response;
   };
 

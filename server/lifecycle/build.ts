@@ -3,10 +3,13 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildPrebuiltCliIfStale } from './prebuilt.mjs';
 
 /**
  * `npm start` builds first when the production build is missing or older than its sources. The
  * build runs as a child (`next build`, inherited stdio) and the server then starts in this process.
+ * The prebuilt CLI (prebuilt.mjs: what `agent-relay send` and `mcp serve` run) is rebuilt here too
+ * when its sources changed: the workers this server starts call both.
  */
 
 const SOURCE_DIRS = ['app', 'components', 'lib'];
@@ -88,8 +91,14 @@ async function withBuildLock<T>(repoRoot: string, fn: () => Promise<T>): Promise
   }
 }
 
-/** Builds when stale. Resolves true when it built. */
+/** Builds when stale (the dashboard and the prebuilt CLI). Resolves true when it built the dashboard. */
 export async function buildIfStale(repoRoot: string, options: { stdio?: 'inherit' | 'ignore'; log?: (line: string) => void } = {}): Promise<boolean> {
+  try {
+    await buildPrebuiltCliIfStale({ root: repoRoot, log: options.log });
+  } catch (err) {
+    // Not fatal: bin/agent-relay.js runs the sources while the prebuilt CLI is stale.
+    (options.log ?? ((line: string) => process.stderr.write(`${line}\n`)))(`Could not prebuild the CLI (${(err as Error).message.split('\n')[0]}); it runs from the sources, slower to start.`);
+  }
   if (!buildStaleReason(repoRoot)) return false;
   return withBuildLock(repoRoot, async () => {
     const reason = buildStaleReason(repoRoot);

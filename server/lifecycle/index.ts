@@ -1,4 +1,3 @@
-export { runUp, installSignalHandlers, type UpOptions } from './up';
 export { runDown, stopRunningServer, type DownOptions, type DownResult } from './down';
 export { readRunningServer, claimProject, AlreadyRunningError, type RunningServer } from './running';
 export { buildIfStale, buildStaleReason } from './build';

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { PROTOCOL_VERSION, type ErrorPayload, type ParsedFrame, type SpawnRequest } from '../../lib/protocol';
-import { RelayClient, RelayError, type RelayMessage } from '../../lib/sdk';
+import { RelayClient, RelayError, isUnreachableError, type RelayMessage } from '../../lib/sdk';
 import { FramedConnection } from '../../lib/sdk/connection';
-import { isTransportError } from '../wrapper/fallback';
 
 /**
  * The MCP server's hold on the daemon. Survives the daemon's absence: every call (and a background
@@ -96,7 +95,7 @@ export class RelayLink {
       .connect()
       .then(() => this.client)
       .catch((err) => {
-        throw isTransportError(err) || err instanceof RelayError ? new DaemonUnavailableError(err) : err;
+        throw isUnreachableError(err) || err instanceof RelayError ? new DaemonUnavailableError(err) : err;
       })
       .finally(() => (this.connecting = undefined));
     return this.connecting;
@@ -108,7 +107,7 @@ export class RelayLink {
     try {
       return await fn(client);
     } catch (err) {
-      if (isTransportError(err)) throw new DaemonUnavailableError(err);
+      if (isUnreachableError(err)) throw new DaemonUnavailableError(err);
       throw err;
     }
   }

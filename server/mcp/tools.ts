@@ -2,11 +2,15 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import {
+  InjectActionSchema,
   MAX_BODY_BYTES,
   MAX_INPUT_BYTES,
   SpawnRequestSchema,
   WorkerNameSchema,
+  WorktreeOptionSchema,
   type AgentSummary,
+  type InjectAction,
+  type InjectionState,
   type SpawnRequest,
   type StatusResponse,
   type WorkerInfo,
@@ -36,8 +40,11 @@ export interface ToolBackend {
   spawn(request: SpawnRequest): Promise<{ name: string; pid?: number }>;
   release(name: string, options: { force?: boolean; reason?: string }): Promise<{ name: string; exitCode?: number | null; signal?: string | null; endedBy?: string }>;
   sendInput(name: string, data: string): Promise<void>;
+  setInjectMode(name: string, mode: InjectAction): Promise<{ injection?: InjectionState; flushed: number }>;
   listWorkers(): Promise<WorkerInfo[]>;
   logs(name: string, lines: number): Promise<{ text: string; path: string }>;
+  /** A worker's worktree changes as text (server/mcp/changes.ts). */
+  changes(name: string, options: { file?: string; maxChars: number }): Promise<string>;
 }
 
 const text = (t: string): CallToolResult => ({ content: [{ type: 'text', text: t }] });
@@ -63,9 +70,19 @@ function age(ms: number): string {
   return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
 }
 
+/** The same facts as `agent-relay status`'s cluster line (docs/cluster.md). */
+function describeCluster(c: NonNullable<StatusResponse['cluster']>): string {
+  const others = c.nodes.filter((n) => n.node !== c.node).map((n) => `${n.node}${n.reachable ? '' : ' (unreachable)'}`);
+  return `cluster: node ${c.node} of "${c.cluster}", ${c.connected ? 'connected' : 'NATS not reached (serving locally, reconnecting)'}; other nodes: ${others.join(', ') || 'none'}`;
+}
+
 function describeWorker(w: WorkerInfo): string {
-  const state = w.status === 'exited' ? `exited (${w.signal ?? `code ${w.exitCode ?? '?'}`})` : w.status;
-  const extras = [w.pid ? `pid ${w.pid}` : '', w.spawnerName ? `spawned by ${w.spawnerName}` : '', w.needsAttention ? 'needs attention' : '']
+  const state = w.status === 'exited' ? `${w.released ? 'released' : 'exited'} (${w.signal ?? `code ${w.exitCode ?? '?'}`})` : w.status;
+  const held = w.injection?.held ? `${w.injection.held} message(s) held` : '';
+  const waiting = !held && w.injection?.waiting ? `${w.injection.pending} input(s) waiting: ${w.injection.waiting.reason}` : '';
+  const attention = w.needsAttention ? `needs attention${w.attentionReason ? `: ${w.attentionReason}` : ''}` : '';
+  const node = w.node ? `on node ${w.node}${w.nodeReachable === false ? ' (unreachable)' : ''}` : '';
+  const extras = [node, w.pid ? `pid ${w.pid}` : '', w.spawnerName ? `spawned by ${w.spawnerName}` : '', attention, held, waiting]
     .filter(Boolean)
     .join(', ');
   return `- ${w.name} [${w.cli}] ${state}, up ${age((w.exitedAt ?? Date.now()) - w.spawnedAt)}${extras ? `, ${extras}` : ''}${w.task ? `\n  task: ${w.task.slice(0, 200)}` : ''}`;
@@ -83,6 +100,10 @@ const spawnShape = {
   cwd: SpawnRequestSchema.shape.cwd.describe('Working directory; relative paths resolve against the project root.'),
   team: SpawnRequestSchema.shape.team,
   model: SpawnRequestSchema.shape.model,
+  worktree: WorktreeOptionSchema.optional().describe(
+    'true (or {base, branch, allowDirty}) runs the worker in its own git worktree on a new branch (default relay/<name>), so it cannot overwrite other agents\' files; review its work with relay_changes.',
+  ),
+  node: SpawnRequestSchema.shape.node.describe('In a cluster of relays: the node (machine) to run it on; default the relay you talk to.'),
 };
 
 export function registerRelayTools(server: McpServer, backend: ToolBackend): void {
@@ -125,13 +146,17 @@ export function registerRelayTools(server: McpServer, backend: ToolBackend): voi
     {
       title: 'List agents',
       description: 'Agents on the relay: connected ones and, unless include_idle=false, known agents that are offline.',
-      inputSchema: { include_idle: z.boolean().optional().describe('Also list agents that are not connected (default true).') },
+      inputSchema: {
+        include_idle: z.boolean().optional().describe('Also list agents that are not connected (default true).'),
+        node: z.string().max(64).optional().describe('In a cluster of relays: only agents of this node.'),
+      },
     },
-    tool(async ({ include_idle }) => {
-      const agents = await backend.listAgents({ includeIdle: include_idle ?? true });
-      if (agents.length === 0) return 'No agents on the relay.';
+    tool(async ({ include_idle, node }) => {
+      const all = await backend.listAgents({ includeIdle: include_idle ?? true });
+      const agents = node === undefined ? all : all.filter((a) => a.node === node);
+      if (agents.length === 0) return node === undefined ? 'No agents on the relay.' : `No agents on node ${node}.`;
       const lines = agents.map((a) => {
-        const facts = [a.cli, a.team ? `team ${a.team}` : '', a.parent ? `spawned by ${a.parent}` : ''].filter(Boolean).join(', ');
+        const facts = [a.cli, a.team ? `team ${a.team}` : '', a.parent ? `spawned by ${a.parent}` : '', a.node ? `node ${a.node}` : ''].filter(Boolean).join(', ');
         return `- ${a.name}${a.name === backend.agentName ? ' (you)' : ''}: ${a.idle ? 'offline' : 'online'}${facts ? ` (${facts})` : ''}`;
       });
       return `${agents.length} agent(s):\n${lines.join('\n')}`;
@@ -181,6 +206,7 @@ export function registerRelayTools(server: McpServer, backend: ToolBackend): voi
         `agents: ${s.agentCount}, workers: ${s.workerCount}`,
         `storage: ${s.storage.driver}${s.storage.persistent ? ' (persistent)' : ' (in memory)'}`,
         s.dashboardUrl ? `dashboard: ${s.dashboardUrl}` : '',
+        s.cluster ? describeCluster(s.cluster) : '',
         `you are: ${backend.agentName}`,
       ]
         .filter(Boolean)
@@ -190,10 +216,15 @@ export function registerRelayTools(server: McpServer, backend: ToolBackend): voi
 
   server.registerTool(
     'relay_workers',
-    { title: 'List workers', description: 'Workers started by the relay, with status, pid, spawner and task.', inputSchema: {} },
-    tool(async () => {
-      const workers = await backend.listWorkers();
-      if (workers.length === 0) return 'No workers. Start one with relay_spawn.';
+    {
+      title: 'List workers',
+      description: 'Workers started by the relay, with status, pid, spawner and task (and node, in a cluster of relays).',
+      inputSchema: { node: z.string().max(64).optional().describe('In a cluster of relays: only workers of this node.') },
+    },
+    tool(async ({ node }) => {
+      const all = await backend.listWorkers();
+      const workers = node === undefined ? all : all.filter((w) => w.node === node);
+      if (workers.length === 0) return node === undefined ? 'No workers. Start one with relay_spawn.' : `No workers on node ${node}.`;
       return `${workers.length} worker(s):\n${workers.map(describeWorker).join('\n')}`;
     }),
   );
@@ -212,6 +243,40 @@ export function registerRelayTools(server: McpServer, backend: ToolBackend): voi
     tool(async ({ name, data, enter }) => {
       await backend.sendInput(name, enter ? `${data}\r` : data);
       return `Typed ${Buffer.byteLength(data)} byte(s) into ${name}${enter ? ' and pressed Enter' : ''}.`;
+    }),
+  );
+
+  server.registerTool(
+    'relay_changes',
+    {
+      title: "Review a worker's changes",
+      description: 'What a worker spawned with worktree changed against its base: files with +/- counts, its commits, and the unified diff (committed and uncommitted work).',
+      inputSchema: {
+        name: WorkerNameSchema.describe('The worker (spawned with worktree).'),
+        file: z.string().min(1).max(4096).optional().describe('Only this file (path from the repository root).'),
+        max_chars: z.number().int().min(1000).max(1_000_000).optional().describe('Cut the diff after this many characters (default 60000).'),
+      },
+    },
+    tool(async ({ name, file, max_chars }) => backend.changes(name, { file, maxChars: max_chars ?? 60_000 })),
+  );
+
+  server.registerTool(
+    'relay_inject',
+    {
+      title: 'Hold or release messages to a worker',
+      description:
+        'Control how relay messages are typed into a worker: "hold" keeps them queued in order while someone steers it, "flush" types the held ones now (one at a time, each when the worker is at its prompt) and keeps holding, "auto" delivers as soon as it is ready (the default).',
+      inputSchema: {
+        name: WorkerNameSchema.describe('The worker.'),
+        mode: InjectActionSchema.describe('hold, flush or auto.'),
+      },
+    },
+    tool(async ({ name, mode }) => {
+      const { injection, flushed } = await backend.setInjectMode(name, mode);
+      const pending = injection ? `${injection.pending} waiting` : '';
+      if (mode === 'flush') return `Released ${flushed} held message(s) to ${name}${injection?.mode === 'hold' ? '; new ones are still held (relay_inject auto resumes)' : ''}.`;
+      if (mode === 'hold') return `Holding messages to ${name}${pending ? ` (${pending})` : ''}. relay_inject flush or auto delivers them.`;
+      return `Messages to ${name} are delivered automatically${pending ? ` (${pending})` : ''}.`;
     }),
   );
 

@@ -1,12 +1,15 @@
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
-import { Server, type Socket } from 'socket.io';
-import { DASHBOARD_USER, MAX_INPUT_BYTES, type WorkerInfo } from '../../lib/protocol';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../lib/realtime/events';
+import { Server } from 'socket.io';
+import { DisposableStore, subscribe, toDisposable } from '../../lib/events';
+import { DASHBOARD_USER, MAX_INPUT_BYTES } from '../../lib/protocol';
 import { FlowControl } from '../../lib/realtime/flow-control';
-import type { RelayRuntime } from '../../lib/runtime';
+import type { RelayRuntime } from '../runtime';
 import { logger as defaultLogger, type Logger } from '../logger';
-import type { PresenceEvent } from '../router/types';
-import { Drivers } from './drivers';
+import type { RouterEvents } from '../router/types';
+import type { SpawnManagerEvents } from '../spawn/types';
+import type { WorktreeManagerEvents } from '../worktrees/manager';
+import { Drivers, type DriverAuthority } from './drivers';
+import type { RelayIo, RelaySocket } from './io';
 import { OutputHub, type ViewerSink } from './output-hub';
 import { registerViewerHandlers } from './viewer-handlers';
 
@@ -16,22 +19,19 @@ import { registerViewerHandlers } from './viewer-handlers';
  * like every other surface. Event shapes: lib/realtime/events.ts. Design: docs/decisions/0002.
  */
 
-export type AuthorizeResult =
-  | { ok: true }
-  | { ok: false; status: number; message: string; code?: string }
-  | { kind: 'allow' }
-  | { kind: 'deny'; status: number; message: string; code?: string };
+/** server/security's handshake decision (createSecurity().authorizeSocketHandshake). */
+export type AuthorizeResult = { kind: 'allow' } | { kind: 'deny'; status: number; message: string; code?: string };
 
 export interface RealtimeOptions {
   httpServer: HttpServer;
-  runtime: Pick<RelayRuntime, 'router' | 'spawnManager'>;
+  runtime: Pick<RelayRuntime, 'router' | 'spawnManager' | 'worktrees'>;
   /**
    * Host/Origin/token checks on the handshake request (server/security). Called with the request
    * alone in `allowRequest`, and again with socket.io's `auth.token` when that was what failed (401).
    */
   authorize: (req: IncomingMessage, authToken?: string) => AuthorizeResult;
-  /** Optional separate check of `auth.token` (when `authorize` ignores its second argument). */
-  authorizeToken?: (token: string) => boolean;
+  /** In a cluster: drivers of other nodes' workers are kept on their node (server/cluster). */
+  driverAuthority?: DriverAuthority;
   logger?: Logger;
 }
 
@@ -43,21 +43,15 @@ export interface Realtime {
   stats(): { viewers: ReturnType<OutputHub['stats']>; pendingBytes: number };
 }
 
-export type RelayIo = Server<ClientToServerEvents, ServerToClientEvents>;
-export type RelaySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+export type { RelayIo, RelaySocket };
 
 /** Socket.io messages from the browser are small (keystrokes, pastes up to MAX_INPUT_BYTES as JSON). */
 const MAX_CLIENT_MESSAGE_BYTES = MAX_INPUT_BYTES * 2 + 16 * 1024;
 
-function normalize(result: AuthorizeResult): { ok: true } | { ok: false; status: number; message: string; code?: string } {
-  if ('kind' in result) return result.kind === 'allow' ? { ok: true } : { ok: false, status: result.status, message: result.message, code: result.code };
-  return result;
-}
-
 export function createRealtime(options: RealtimeOptions): Realtime {
-  const { httpServer, runtime, authorize, authorizeToken } = options;
+  const { httpServer, runtime, authorize } = options;
   const log = options.logger ?? defaultLogger;
-  const { spawnManager, router } = runtime;
+  const { spawnManager, router, worktrees } = runtime;
 
   const io: RelayIo = new Server(httpServer, {
     path: '/socket.io',
@@ -69,62 +63,74 @@ export function createRealtime(options: RealtimeOptions): Realtime {
     // A missing token (401) is left to the middleware below, which also sees `auth.token`;
     // a wrong Host or Origin (403) is refused before any engine.io session exists.
     allowRequest: (req, callback) => {
-      let result;
+      let result: AuthorizeResult;
       try {
-        result = normalize(authorize(req));
+        result = authorize(req);
       } catch (err) {
         log.error({ err }, 'realtime: authorize threw');
         callback('authorization failed', false);
         return;
       }
-      if (result.ok || result.status === 401) callback(null, true);
+      if (result.kind === 'allow' || result.status === 401) callback(null, true);
       else callback(result.message, false);
     },
   });
 
   io.use((socket, next) => {
     const token = typeof socket.handshake.auth?.token === 'string' ? socket.handshake.auth.token : undefined;
-    const result = normalize(authorize(socket.request, token));
-    if (result.ok || (token !== undefined && authorizeToken?.(token))) return next();
+    let result: AuthorizeResult;
+    try {
+      result = authorize(socket.request, token);
+    } catch (err) {
+      // A check that throws must still answer the handshake (refused), never leave it hanging.
+      log.error({ err }, 'realtime: authorize threw');
+      result = { kind: 'deny', status: 500, message: 'The handshake could not be checked; see the server log.', code: 'INTERNAL' };
+    }
+    if (result.kind === 'allow') return next();
     const error = new Error(result.message) as Error & { data?: unknown };
     error.data = { code: result.code ?? (result.status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN'), status: result.status };
     next(error);
   });
 
   const hub = new OutputHub(spawnManager, log);
-  const drivers = new Drivers(io);
+  const drivers = new Drivers(io, options.driverAuthority);
 
-  const onOutput = (name: string, chunk: Buffer, start: number) => hub.onOutput(name, chunk, start);
-  const onStatus = (info: WorkerInfo) => io.emit('worker:status', info);
-  const onExit = (info: WorkerInfo) => {
-    hub.flushWorker(info.name);
-    io.emit('worker:exit', info);
-  };
+  // Every subscription to the SpawnManager, router and worktrees in one place, undone by close().
+  const subscriptions = new DisposableStore();
   let known = new Set(spawnManager.listWorkers().map((w) => w.name));
-  const onList = (workers: WorkerInfo[]) => {
-    const now = new Set(workers.map((w) => w.name));
-    for (const name of known) {
-      if (!now.has(name)) {
-        hub.dropWorker(name);
-        drivers.forgetWorker(name);
+  subscriptions.add(subscribe<SpawnManagerEvents>(spawnManager, {
+    output: (name, chunk, start) => hub.onOutput(name, chunk, start),
+    status: (info) => io.emit('worker:status', info),
+    exit: (info) => {
+      hub.flushWorker(info.name);
+      io.emit('worker:exit', info);
+    },
+    list: (workers) => {
+      const now = new Set(workers.map((w) => w.name));
+      for (const name of known) {
+        if (!now.has(name)) {
+          hub.dropWorker(name);
+          drivers.forgetWorker(name);
+        }
       }
-    }
-    known = now;
-    io.emit('workers', workers);
-  };
-  const onMessage = (message: Parameters<ServerToClientEvents['message']>[0]) => io.emit('message', message);
-  const onPresence = (event: PresenceEvent) =>
-    io.emit('presence', { name: event.name, online: event.online, entityType: event.entityType, at: event.at });
-
-  spawnManager.on('output', onOutput);
-  spawnManager.on('status', onStatus);
-  spawnManager.on('exit', onExit);
-  spawnManager.on('list', onList);
-  router.on('message', onMessage);
-  router.on('presence', onPresence);
+      known = now;
+      io.emit('workers', workers);
+    },
+  }));
+  subscriptions.add(subscribe<RouterEvents>(router, {
+    message: (message) => io.emit('message', message),
+    presence: (event) => io.emit('presence', { name: event.name, online: event.online, entityType: event.entityType, at: event.at }),
+  }));
+  if (worktrees) {
+    subscriptions.add(subscribe<WorktreeManagerEvents>(worktrees, {
+      changes: (event) => io.emit('worker:changes', event),
+      list: () => io.emit('worktrees', worktrees.list()),
+    }));
+  }
   // The dashboard's user is a known recipient, so agents can answer what was sent from the composer;
   // its messages reach the browser through the 'message' broadcast above, so delivery has nothing to do.
   const dashboardUser = router.attachLocalAgent(DASHBOARD_USER, { entityType: 'user' }, { deliver: () => {} });
+  subscriptions.add(toDisposable(() => dashboardUser.detach()));
 
   io.on('connection', (socket: RelaySocket) => {
     const sink: ViewerSink = {
@@ -148,13 +154,7 @@ export function createRealtime(options: RealtimeOptions): Realtime {
     io,
     stats: () => ({ viewers: hub.stats(), pendingBytes: hub.pendingBytes() }),
     async close() {
-      spawnManager.off('output', onOutput);
-      spawnManager.off('status', onStatus);
-      spawnManager.off('exit', onExit);
-      spawnManager.off('list', onList);
-      router.off('message', onMessage);
-      router.off('presence', onPresence);
-      dashboardUser.detach();
+      subscriptions.dispose();
       hub.close();
       io.disconnectSockets(true);
       // Not io.close(): that would also close the HTTP server, which belongs to server/index.ts.

@@ -11,7 +11,8 @@ import type { SpawnManagerApi } from '../spawn/types';
  * its transport is not backed up; otherwise it simply stops getting frames and falls behind. Nothing
  * is buffered for it: once it acks down to the low-water mark, it catches up from the SpawnManager's
  * retained output (readOutput), or, when it is more than MAX_CATCHUP_BYTES behind, from a fresh
- * screen snapshot. The PTY is never paused, so one slow tab cannot stall the agent or other viewers,
+ * screen snapshot. The PTY is never paused for a viewer (only while the worker's own headless screen
+ * is behind, server/spawn/screen.ts), so one slow tab cannot stall the agent or other viewers,
  * and server memory per viewer is bounded by the constants, not by how slow the viewer is.
  */
 
@@ -58,6 +59,13 @@ export interface ViewerStats {
 
 export type AttachMode = 'bytes' | 'snapshot';
 
+const GAP = Symbol('output gap');
+/** readOutput's OUTPUT_GAP (bytes the log lost while the disk was full) as a value; other errors stay errors. */
+function unlessGap(err: unknown): typeof GAP {
+  if ((err as { code?: unknown })?.code === 'OUTPUT_GAP') return GAP;
+  throw err;
+}
+
 export class OutputHub {
   private readonly streams = new Map<string, Stream>();
 
@@ -68,6 +76,16 @@ export class OutputHub {
 
   /** SpawnManager 'output' listener. */
   onOutput(name: string, chunk: Buffer, start: number): void {
+    // No frame is larger than FRAME_MAX_BYTES: a viewer's unacked bytes are bounded by the high-water
+    // mark plus one frame. A read larger than that (a loaded machine drains the PTY in big reads) is
+    // split, and a chunk that would push the pending frame past it sends the pending one first
+    // (before: a frame of up to FRAME_MAX + one read; the bound was once exceeded by 329 bytes at load 30).
+    if (chunk.length > FlowControl.FRAME_MAX_BYTES) {
+      for (let off = 0; off < chunk.length; off += FlowControl.FRAME_MAX_BYTES) {
+        this.onOutput(name, chunk.subarray(off, off + FlowControl.FRAME_MAX_BYTES), start + off);
+      }
+      return;
+    }
     // Every worker's end offset is tracked, watched or not, so an attach decides from exact numbers.
     const stream = this.streams.get(name) ?? this.createStream(name, start);
     if (stream.viewers.size === 0) {
@@ -78,7 +96,7 @@ export class OutputHub {
       stream.flushedEnd = start + chunk.length;
       return;
     }
-    if (stream.pendingSize > 0 && start !== stream.flushedEnd + stream.pendingSize) this.flush(stream);
+    if (stream.pendingSize > 0 && (start !== stream.flushedEnd + stream.pendingSize || stream.pendingSize + chunk.length > FlowControl.FRAME_MAX_BYTES)) this.flush(stream);
     if (stream.pendingSize === 0 && start !== stream.flushedEnd) stream.flushedEnd = start;
     stream.pending.push(chunk);
     stream.pendingSize += chunk.length;
@@ -108,6 +126,7 @@ export class OutputHub {
     if (!stream) return;
     if (stream.timer) clearTimeout(stream.timer);
     this.streams.delete(name);
+    if (stream.viewers.size > 0) this.spawnManager.watchOutput?.(name, false);
   }
 
   /**
@@ -119,12 +138,15 @@ export class OutputHub {
     const stream = this.streams.get(name) ?? this.createStream(name, this.spawnManager.getWorker(name)?.outputBytes ?? 0);
     const viewer: Viewer = { sink, sent: 0, acked: 0, ackRate: 0, lastAckAt: performance.now(), busy: true };
     stream.viewers.set(sink.id, viewer);
+    // A worker on another node streams only while watched (server/cluster); before the first read, so no chunk falls between.
+    if (stream.viewers.size === 1) this.spawnManager.watchOutput?.(name, true);
     try {
       let mode: AttachMode = 'snapshot';
       if (since !== undefined && since <= stream.flushedEnd && stream.flushedEnd - since <= FlowControl.MAX_CATCHUP_BYTES) {
         const want = Math.min(stream.flushedEnd - since, FlowControl.FRAME_MAX_BYTES);
-        const slice = want > 0 ? await this.spawnManager.readOutput(name, since, want) : undefined;
-        if (!slice || slice.start === since) {
+        // Bytes the log lost (disk full) cannot be replayed: the viewer gets the screen instead.
+        const slice = want > 0 ? await this.spawnManager.readOutput(name, since, want).catch(unlessGap) : undefined;
+        if (slice !== GAP && (!slice || slice.start === since)) {
           mode = 'bytes';
           viewer.sent = viewer.acked = since;
           announce(mode);
@@ -142,11 +164,14 @@ export class OutputHub {
   }
 
   detach(name: string, sinkId: string): void {
-    this.streams.get(name)?.viewers.delete(sinkId);
+    const stream = this.streams.get(name);
+    if (stream?.viewers.delete(sinkId) && stream.viewers.size === 0) this.spawnManager.watchOutput?.(name, false);
   }
 
   detachAll(sinkId: string): void {
-    for (const stream of this.streams.values()) stream.viewers.delete(sinkId);
+    for (const stream of this.streams.values()) {
+      if (stream.viewers.delete(sinkId) && stream.viewers.size === 0) this.spawnManager.watchOutput?.(stream.name, false);
+    }
   }
 
   isAttached(name: string, sinkId: string): boolean {
@@ -241,9 +266,9 @@ export class OutputHub {
           continue;
         }
         const want = Math.min(gap, FlowControl.FRAME_MAX_BYTES);
-        const slice = await this.spawnManager.readOutput(stream.name, viewer.sent, want);
+        const slice = await this.spawnManager.readOutput(stream.name, viewer.sent, want).catch(unlessGap);
         if (!this.alive(stream, viewer)) return;
-        if (slice.start > viewer.sent) {
+        if (slice === GAP || slice.start > viewer.sent) {
           if (snapshotted) return;
           await this.sendSnapshot(stream, viewer);
           snapshotted = true;

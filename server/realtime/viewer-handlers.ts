@@ -1,9 +1,10 @@
 import type { z } from 'zod';
+import { toErrorReply } from '../../lib/protocol/errors';
 import { AckSchema, AttachSchema, DetachSchema, DriveSchema, InputSchema, ResizeSchema } from '../../lib/realtime/events';
 import type { Logger } from '../logger';
 import type { SpawnManagerApi } from '../spawn/types';
 import { viewersRoom, type Drivers } from './drivers';
-import type { RelaySocket } from './index';
+import type { RelaySocket } from './io';
 import type { OutputHub, ViewerSink } from './output-hub';
 
 /**
@@ -28,11 +29,10 @@ function invalid(event: string, error: z.ZodError): ErrorReply {
   return fail('BAD_REQUEST', `Invalid ${event} payload${where}: ${issue?.message ?? 'malformed'}.`);
 }
 
-/** WorkerError from the SpawnManager (matched by shape: its code and sentence pass through). */
+/** A WorkerError's code and sentence pass through; anything else is INTERNAL (lib/protocol/errors.ts). */
 function fromError(err: unknown): ErrorReply {
-  const e = err as { name?: string; code?: unknown; message?: unknown };
-  if (typeof e?.code === 'string' && typeof e.message === 'string') return fail(e.code, e.message);
-  return fail('INTERNAL', `Internal error: ${String((err as Error)?.message ?? err)}`);
+  const { code, message } = toErrorReply(err);
+  return fail(code, message);
 }
 
 export interface ViewerContext {
@@ -95,28 +95,28 @@ export function registerViewerHandlers({ socket, sink, hub, drivers, spawnManage
     respond({ ok: true });
   });
 
-  socket.on('worker:input', (payload: unknown, reply: unknown) => {
+  socket.on('worker:input', async (payload: unknown, reply: unknown) => {
     const respond = replier(reply);
     const parsed = InputSchema.safeParse(payload);
     if (!parsed.success) return respond(invalid('worker:input', parsed.error));
     const { name, data } = parsed.data;
     if (!drivers.isDriver(name, socket.id)) return respond(notDriver(name));
     try {
-      spawnManager.sendWorkerInput(name, data);
+      await spawnManager.sendWorkerInput(name, data);
       respond({ ok: true });
     } catch (err) {
       respond(fromError(err));
     }
   });
 
-  socket.on('worker:resize', (payload: unknown, reply: unknown) => {
+  socket.on('worker:resize', async (payload: unknown, reply: unknown) => {
     const respond = replier(reply);
     const parsed = ResizeSchema.safeParse(payload);
     if (!parsed.success) return respond(invalid('worker:resize', parsed.error));
     const { name, cols, rows } = parsed.data;
     if (!drivers.isDriver(name, socket.id)) return respond(notDriver(name));
     try {
-      spawnManager.resize(name, cols, rows);
+      await spawnManager.resize(name, cols, rows);
       respond({ ok: true });
     } catch (err) {
       respond(fromError(err));

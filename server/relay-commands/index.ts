@@ -1,5 +1,6 @@
-export { createRelayCommandParser, parseCommandLine } from './parser';
-export type { RelayCommand, RelayCommandParser, RelayCommandParserOptions } from './parser';
+export { commandStart, parseCommandLine } from './grammar.mjs';
+export type { RelayCommand } from './grammar.mjs';
+export { createScreenDetector, SCREEN_DETECTOR_DEFAULTS } from './screen-detector.mjs';
 export { createInjectionQueue, formatInjectedMessage, INJECTION_DEFAULTS } from './injection';
 export type { InjectionQueue, InjectionQueueOptions } from './injection';
 export { createOutboxWatcher, parseOutboxFile, takeOutboxFile } from './outbox';

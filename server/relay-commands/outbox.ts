@@ -1,5 +1,5 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs';
-import { mkdir, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isValidName } from '../../lib/protocol';
 import { logger } from '../logger';
@@ -71,12 +71,27 @@ export interface OutboxWatcherOptions {
   handle(agent: string, command: OutboxCommand): Promise<void> | void;
   /** Poll interval: fs.watch misses events on some filesystems, so a scan also runs on a timer. */
   pollMs?: number;
+  /** A file is taken only once unchanged this long (see OUTBOX_SETTLE_MS). */
+  settleMs?: number;
+  /** An empty file is left alone this long before it is taken and reported (OUTBOX_EMPTY_GRACE_MS). */
+  emptyGraceMs?: number;
 }
+
+/**
+ * Writers of these files (the published MCP server, a shell's `printf … > file`) create the file
+ * and then write it: a watcher that claims it on the create event reads it empty or half-written
+ * and loses the command (test/cluster/workers.test.ts lost a release this way under load). So a
+ * file is claimed only after it has been left unchanged for this long.
+ */
+export const OUTBOX_SETTLE_MS = 60;
+/** An empty file may still be about to be written; past this it is taken and its error logged. */
+export const OUTBOX_EMPTY_GRACE_MS = 2_000;
 
 export interface OutboxWatcher {
   /** Scan now (also runs on every fs event and timer tick). */
   scan(): Promise<void>;
-  close(): void;
+  /** Stops watching; resolves once nothing of the watcher touches the disk any more. */
+  close(): Promise<void>;
 }
 
 const WATCHED_FILES = ['msg', 'spawn', 'release'] as const;
@@ -86,6 +101,37 @@ export function createOutboxWatcher(options: OutboxWatcherOptions): OutboxWatche
   let scanning: Promise<void> | undefined;
   let again = false;
   let watcher: FSWatcher | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const settleMs = options.settleMs ?? OUTBOX_SETTLE_MS;
+  const emptyGraceMs = options.emptyGraceMs ?? OUTBOX_EMPTY_GRACE_MS;
+
+  /** A scan again once the earliest not-yet-settled file will have settled. */
+  const scanAfter = (ms: number): void => {
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = undefined;
+      void scan();
+    }, Math.max(5, ms));
+    retry.unref?.();
+  };
+
+  /** True when the file may be claimed now; otherwise a later scan is arranged. */
+  const settled = async (path: string): Promise<boolean> => {
+    // Most agents have no file waiting: existsSync costs no rejected promise and Error per missing
+    // file (200 idle workers × 3 names, twice a second, were 5-6 % of a core).
+    if (!existsSync(path)) return false;
+    let st;
+    try {
+      st = await stat(path);
+    } catch {
+      return false;
+    }
+    const age = Date.now() - st.mtimeMs;
+    const wait = st.size === 0 ? emptyGraceMs : settleMs;
+    if (age >= wait) return true;
+    scanAfter(wait - age);
+    return false;
+  };
 
   const scanOnce = async (): Promise<void> => {
     let agents: string[];
@@ -98,7 +144,7 @@ export function createOutboxWatcher(options: OutboxWatcherOptions): OutboxWatche
       if (!isValidName(agent)) continue;
       for (const file of WATCHED_FILES) {
         const path = join(options.root, agent, file);
-        if (!existsSync(path)) continue;
+        if (!(await settled(path))) continue;
         const text = await takeOutboxFile(path).catch((err) => {
           logger.warn({ err, path }, 'outbox file could not be read');
           return undefined;
@@ -135,7 +181,8 @@ export function createOutboxWatcher(options: OutboxWatcherOptions): OutboxWatche
     return scanning;
   };
 
-  void mkdir(options.root, { recursive: true }).then(() => {
+  // Awaited by close(): a mkdir still queued when the owner removes the directory would make it again.
+  const started = mkdir(options.root, { recursive: true }).then(() => {
     if (closed) return;
     try {
       watcher = watch(options.root, { recursive: true }, () => void scan());
@@ -150,10 +197,13 @@ export function createOutboxWatcher(options: OutboxWatcherOptions): OutboxWatche
 
   return {
     scan,
-    close() {
+    async close() {
       closed = true;
       clearInterval(timer);
+      if (retry) clearTimeout(retry);
+      await started;
       watcher?.close();
+      await scanning;
     },
   };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PROTOCOL_VERSION, type AckPayload, type Envelope, type SendMeta, type SendPayload } from '../../lib/protocol';
-import type { Endpoint, ReplyTarget } from './endpoint';
+import type { AckCallback, Endpoint, ReplyTarget } from './endpoint';
 
 /** Protocol defaults: an unacknowledged DELIVER is re-sent after 5 s, at most 5 times, within 60 s. */
 export const REDELIVERY_MS = 5_000;
@@ -18,6 +18,8 @@ export interface OutgoingMessage {
   ts: number;
   payload: SendPayload | Record<string, unknown>;
   meta?: SendMeta;
+  /** The DELIVER id to use instead of a fresh one: a message from another node keeps the id its sender gave it (clients de-duplicate by it). */
+  deliverId?: string;
 }
 
 /** A DELIVER for one recipient connection: fresh id, next seq for (topic, sender), always `delivery`. */
@@ -28,7 +30,7 @@ export function buildDeliver(ep: Endpoint, msg: OutgoingMessage): Envelope<SendP
   const envelope: Envelope<SendPayload> = {
     v: PROTOCOL_VERSION,
     type: 'DELIVER',
-    id: randomUUID(),
+    id: msg.deliverId ?? randomUUID(),
     ts: msg.ts,
     from: msg.from,
     to: ep.name,
@@ -43,8 +45,9 @@ export function buildDeliver(ep: Endpoint, msg: OutgoingMessage): Envelope<SendP
 
 interface InFlight {
   ep: Endpoint;
-  messageId: string;
   envelope: Envelope;
+  /** What the endpoint's deliver was given: runs when the client ACKs. */
+  onAck: AckCallback;
   redeliveries: number;
   firstSentAt: number;
   dueAt: number;
@@ -57,8 +60,10 @@ export interface RedeliveryOptions {
 }
 
 /**
- * DELIVERs waiting for an ACK. Every entry uses the same interval, so insertion order is due
- * order: a tick walks from the front and stops at the first entry not yet due.
+ * DELIVERs written to a socket and waiting for the client's ACK (a client may lose them: it
+ * reconnects, or is slow to answer): re-sent until then, a bounded number of times. Every entry uses
+ * the same interval, so insertion order is due order: a tick walks from the front and stops at the
+ * first entry not yet due.
  */
 export class InFlightTracker {
   private readonly entries = new Map<string, InFlight>();
@@ -72,8 +77,8 @@ export class InFlightTracker {
     this.windowMs = options.windowMs ?? REDELIVERY_WINDOW_MS;
   }
 
-  track(ep: Endpoint, envelope: Envelope, messageId: string, now: number): void {
-    this.entries.set(envelope.id, { ep, messageId, envelope, redeliveries: 0, firstSentAt: now, dueAt: now + this.intervalMs });
+  track(ep: Endpoint, envelope: Envelope, onAck: AckCallback, now: number): void {
+    this.entries.set(envelope.id, { ep, envelope, onAck, redeliveries: 0, firstSentAt: now, dueAt: now + this.intervalMs });
     ep.inflight.add(envelope.id);
   }
 

@@ -1,10 +1,10 @@
 import type { Envelope, SendPayload } from '../../lib/protocol';
 import { logger } from '../logger';
-import type { Endpoint } from './endpoint';
+import type { AckCallback, Endpoint } from './endpoint';
 import type { AgentFacts, LocalAgent } from './types';
 
 /**
- * An in-process agent seen as an endpoint. Only DELIVERs reach it (through `deliverLocal`);
+ * An in-process agent seen as an endpoint. Only DELIVERs reach it (through `deliver`);
  * control frames (AGENT_READY, forwarded ACKs, errors) have no meaning for it and are skipped.
  * Its `deliver()` promise is the ACK: no timed redelivery, because re-typing a message into a
  * worker's terminal while the first attempt is still pending would duplicate it. A rejected
@@ -46,7 +46,15 @@ export class LocalEndpoint implements Endpoint {
   }
 
   /** Hand a DELIVER to the agent; `onAck` runs once it resolves. */
-  deliverLocal(envelope: Envelope<SendPayload>, onAck: () => void, attempt = 0): void {
+  deliver(envelope: Envelope<SendPayload>, onAck: AckCallback): void {
+    this.attempt(envelope, () => {
+      // What a socket client's ACK would say, for a sync sender waiting on this recipient.
+      const correlationId = envelope.payload_meta?.sync?.correlationId;
+      onAck({ ack_id: envelope.id, seq: envelope.delivery?.seq, ...(correlationId ? { correlationId } : {}) });
+    });
+  }
+
+  private attempt(envelope: Envelope<SendPayload>, onAck: () => void, attempt = 0): void {
     if (this.closed) return;
     let result: Promise<void> | void;
     try {
@@ -77,7 +85,7 @@ export class LocalEndpoint implements Endpoint {
     }
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
-      this.deliverLocal(envelope, onAck, attempt + 1);
+      this.attempt(envelope, onAck, attempt + 1);
     }, this.retry.intervalMs);
     timer.unref();
     this.retryTimers.add(timer);

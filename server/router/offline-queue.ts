@@ -1,10 +1,8 @@
 import type { Storage, StoredMessage } from '../storage/storage';
 import type { RecentlyDisconnected } from './presence';
+import type { AgentRegistry } from './registry';
+import type { UnstoredMessages } from './unstored';
 
-/**
- * Who may receive a message while offline. Stored messages live in the messages table with status
- * `unread` and are handed over, oldest first, at the recipient's next HELLO (or attach).
- */
 export class OfflineQueue {
   /** Workers being spawned: held for them even though they never connected. */
   private readonly expected = new Set<string>();
@@ -12,6 +10,8 @@ export class OfflineQueue {
   constructor(
     private readonly storage: Storage,
     private readonly recentUsers: RecentlyDisconnected,
+    private readonly registry: AgentRegistry,
+    private readonly unstored: UnstoredMessages,
   ) {}
 
   expect(name: string): void {
@@ -30,14 +30,14 @@ export class OfflineQueue {
     return [...this.expected];
   }
 
-  /** An agent seen before, a worker being spawned, or a user gone less than 5 minutes. */
+  /** An agent seen before (the registry is in memory: a failed write does not forget it), a worker being spawned, or a user gone less than 5 minutes. */
   canHold(name: string, now: number): boolean {
     if (this.expected.has(name) || this.recentUsers.has(name, now)) return true;
-    return this.storage.getAgent(name)?.entityType === 'agent';
+    return this.registry.get(name)?.entityType === 'agent';
   }
 
   /** Messages waiting for `name`; after a resume, also those delivered but never acknowledged. */
   pending(name: string, resumed: boolean): StoredMessage[] {
-    return this.storage.pendingMessages(name, { includeDelivered: resumed });
+    return this.unstored.pendingFor(name, this.storage.pendingMessages(name, { includeDelivered: resumed }), resumed);
   }
 }

@@ -114,6 +114,17 @@ describe('router with in-process agents', () => {
     expect(router.connectedAgentNames()).toEqual(['Live']);
   });
 
+  it('refuses a session for a worker\'s name from spawn until the claim is released', () => {
+    setup();
+    const claim = router.claimWorkerName('Busy');
+    for (const entityType of ['agent', 'user'] as const) {
+      expect(() => router.openSession('Busy', entityType)).toThrow(expect.objectContaining({ code: 'NAME_TAKEN_BY_WORKER' }));
+    }
+    expect(router.openSession('Other', 'agent').sessionId).toBeTruthy();
+    claim.release();
+    expect(router.openSession('Busy', 'agent').sessionId).toBeTruthy();
+  });
+
   it('delivers @users to an in-process user such as the dashboard', () => {
     setup();
     const dash = collector();

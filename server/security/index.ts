@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { allowedHostNames } from './hosts';
 import { answerDecision, authorizeSocketHandshake, checkHttpRequest, type Decision, type Denial, type SecurityPolicy } from './http-guard';
 
-export { loadOrCreateToken, tokenMatches, tokenPath, TOKEN_FILE_NAME } from './token';
+export { loadOrCreateToken, tokenMatches } from './token';
 export { isLoopbackHost, hostForUrl, allowedHostNames, hostHeaderAllowed, originAllowed, parseHostHeader } from './hosts';
 export {
   TOKEN_COOKIE,

@@ -33,6 +33,13 @@ export interface DrainedPtyOptions {
   rows: number;
   /** After the child exited, how long a silent-but-open PTY is kept before giving up on EOF. */
   lingerMs?: number;
+  /**
+   * A cgroup's `cgroup.procs`: the guard writes its own pid there before it starts the command, so
+   * the command and everything it forks are born inside (no window in which a child escapes).
+   */
+  joinCgroup?: string;
+  /** Argv prefix the guard runs under (e.g. `systemd-run --user --scope …`), which execs it in place. */
+  wrapper?: string[];
 }
 
 export interface PtyEnd {
@@ -56,10 +63,12 @@ export interface DrainedPty {
 
 const DEFAULT_LINGER_MS = 3000;
 const GUARD_SHELL = '/bin/sh';
-// $1: nonce; the rest: the command. `stty sane -echo` so the answer is read whatever mode the
-// command left the terminal in; the loop ignores stale typed lines that are not the nonce.
+// $1: nonce; $2: a cgroup.procs file to join, or empty; the rest: the command. `stty sane -echo` so
+// the answer is read whatever mode the command left the terminal in; the loop ignores stale typed
+// lines that are not the nonce. A failed join is silent here: the SpawnManager notices and sweeps.
 const GUARD_SCRIPT = [
-  'n=$1; shift',
+  'n=$1; g=$2; shift 2',
+  '[ -z "$g" ] || { echo $$ > "$g"; } 2>/dev/null',
   'trap : INT TERM QUIT HUP',
   '"$@"',
   'c=$?',
@@ -75,7 +84,9 @@ interface NodePtyInternals {
 
 export function spawnDrainedPty(options: DrainedPtyOptions): DrainedPty {
   const nonce = randomBytes(9).toString('hex');
-  const child = pty.spawn(GUARD_SHELL, ['-c', GUARD_SCRIPT, 'agent-relay-guard', nonce, options.file, ...options.args], {
+  const guard = [GUARD_SHELL, '-c', GUARD_SCRIPT, 'agent-relay-guard', nonce, options.joinCgroup ?? '', options.file, ...options.args];
+  const argv = [...(options.wrapper ?? []), ...guard];
+  const child = pty.spawn(argv[0], argv.slice(1), {
     name: 'xterm-256color',
     cols: options.cols,
     rows: options.rows,

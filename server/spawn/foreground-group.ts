@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readStat } from './process-tree/proc';
 
 /**
  * The terminal's foreground process group of the session led by `sessionLeader`, when it is not
@@ -8,16 +8,9 @@ import { readFileSync } from 'node:fs';
  * or when the foreground group is the leader's.
  */
 export function foreignForegroundGroup(sessionLeader: number): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${sessionLeader}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // Fields after the command name (which may hold spaces or parentheses): state ppid pgrp session tty_nr tpgid …
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const session = Number(fields[3]);
-  const tpgid = Number(fields[5]);
+  const stat = readStat(sessionLeader);
+  if (!stat) return undefined;
+  const { session, tpgid } = stat;
   if (session !== sessionLeader || !Number.isInteger(tpgid) || tpgid <= 0 || tpgid === sessionLeader) return undefined;
   return tpgid;
 }

@@ -3,7 +3,7 @@ import { RouterError, type RelayRouter } from '../router/types';
 import { WorkerError, type SpawnRequest } from '../../lib/protocol';
 import type { OutboxCommand } from '../relay-commands/outbox';
 import { parseOutboxFile, takeOutboxFile } from '../relay-commands/outbox';
-import type { RelayCommand } from '../relay-commands/parser';
+import type { RelayCommand } from '../relay-commands/grammar.mjs';
 import { logger } from '../logger';
 import type { SpawnContext } from './types';
 

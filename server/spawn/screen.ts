@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { logger } from '../logger';
+import type { ScreenText } from '../agents/types';
+import type { RelayCommand } from '../relay-commands/grammar.mjs';
 import type { ScreenSnapshot } from './types';
 
 /** Lines of history kept in the headless terminal (and so in a snapshot). */
@@ -28,7 +30,9 @@ const SCREEN_BATCH_MS = 8;
  * streams (docs/performance.md has the figures).
  */
 interface ThreadReply {
-  op: 'parsed' | 'snapshot';
+  op: 'parsed' | 'snapshot' | 'text' | 'commands' | 'flushed';
+  text?: ScreenText | null;
+  commands?: RelayCommand[];
   id: number;
   parsed?: number;
   req?: number;
@@ -41,20 +45,46 @@ interface ThreadReply {
 let thread: Worker | undefined;
 const live = new Map<number, HeadlessScreen>();
 let nextId = 1;
+/** Requests waiting for the thread's answer: while there are any, the thread keeps the process alive. */
+let waiting = 0;
+
+/** Wraps a request's resolve so the process does not exit before the thread has answered it. */
+function held<T>(resolve: (value: T) => void): (value: T) => void {
+  if (waiting++ === 0) thread?.ref();
+  let done = false;
+  return (value) => {
+    if (!done && --waiting === 0) thread?.unref();
+    done = true;
+    resolve(value);
+  };
+}
 
 function screenThread(): Worker {
   if (thread) return thread;
   const worker = new Worker(new URL('./screen-thread.mjs', import.meta.url));
-  // Never keeps the process alive on its own.
-  worker.unref();
   worker.on('message', (msg: ThreadReply) => live.get(msg.id)?.onReply(msg));
   worker.on('error', (err) => logger.error({ err }, 'screen thread failed; screens restart empty'));
   worker.on('exit', () => {
     if (thread === worker) thread = undefined;
     for (const screen of live.values()) screen.onThreadLost();
   });
+  // Never keeps the process alive on its own (`agent-relay run` exits with its command). After the
+  // listeners: adding a 'message' listener refs the worker again.
+  worker.unref();
   thread = worker;
   return worker;
+}
+
+export interface HeadlessScreenOptions {
+  /** Output is parsed more slowly than it arrives (true) or has caught up again (false). */
+  onBacklog?: (over: boolean) => void;
+  /** Offset of the first byte written (a screen rebuilt from the tail of a log). */
+  startOffset?: number;
+  /**
+   * Relay commands the agent printed, read from what this screen shows (docs/workers.md, "Agents
+   * speaking through their terminal"), in the order they were found. Without it nothing is read.
+   */
+  onCommands?: (commands: RelayCommand[]) => void;
 }
 
 /**
@@ -75,20 +105,24 @@ export class HeadlessScreen {
   private pendingBytes = 0;
   private scheduled: NodeJS.Timeout | undefined;
   private snapshots = new Map<number, (s: ScreenSnapshot) => void>();
+  private texts = new Map<number, (t: ScreenText | undefined) => void>();
+  private flushes = new Map<number, () => void>();
   private nextReq = 1;
+  private readonly onBacklog?: (over: boolean) => void;
+  private readonly onCommands?: (commands: RelayCommand[]) => void;
 
-  constructor(
-    cols: number,
-    rows: number,
-    private readonly onBacklog?: (over: boolean) => void,
-    startOffset = 0,
-  ) {
+  constructor(cols: number, rows: number, options: HeadlessScreenOptions = {}) {
+    const startOffset = options.startOffset ?? 0;
     this.cols = cols;
     this.rows = rows;
     this.received = startOffset;
     this.parsed = startOffset;
+    this.onBacklog = options.onBacklog;
+    this.onCommands = options.onCommands;
     live.set(this.id, this);
-    this.thread.postMessage({ op: 'open', id: this.id, cols, rows, scrollback: SCROLLBACK_LINES, offset: startOffset });
+    this.thread.postMessage({
+      op: 'open', id: this.id, cols, rows, scrollback: SCROLLBACK_LINES, offset: startOffset, detect: Boolean(options.onCommands),
+    });
   }
 
   write(chunk: Buffer): void {
@@ -122,8 +156,38 @@ export class HeadlessScreen {
     this.post();
     const req = this.nextReq++;
     return new Promise((resolve) => {
-      this.snapshots.set(req, resolve);
+      this.snapshots.set(req, held(resolve));
       this.thread.postMessage({ op: 'snapshot', id: this.id, req });
+    });
+  }
+
+  /**
+   * The rendered screen as plain text (visible rows, cursor, alternate buffer, bracketed paste) once
+   * everything written so far is parsed: what agent profiles recognise prompts and dialogs on.
+   * A few rows of text, so cheap enough after every burst of output. Undefined once disposed.
+   */
+  readText(): Promise<ScreenText | undefined> {
+    if (this.disposed) return Promise.resolve(undefined);
+    this.post();
+    const req = this.nextReq++;
+    return new Promise((resolve) => {
+      this.texts.set(req, held(resolve));
+      this.thread.postMessage({ op: 'text', id: this.id, req });
+    });
+  }
+
+  /**
+   * Once everything written so far is parsed, acts on every complete command line at once instead
+   * of after it settled (the program exited: nothing will change its screen). Resolves after the
+   * last such command was delivered to `onCommands`.
+   */
+  flushCommands(): Promise<void> {
+    if (this.disposed || !this.onCommands) return Promise.resolve();
+    this.post();
+    const req = this.nextReq++;
+    return new Promise((resolve) => {
+      this.flushes.set(req, held(resolve));
+      this.thread.postMessage({ op: 'flush', id: this.id, req });
     });
   }
 
@@ -136,6 +200,14 @@ export class HeadlessScreen {
     this.thread.postMessage({ op: 'dispose', id: this.id });
     for (const resolve of this.snapshots.values()) resolve({ data: '', offset: this.parsed, cols: this.cols, rows: this.rows });
     this.snapshots.clear();
+    for (const resolve of this.texts.values()) resolve(undefined);
+    this.texts.clear();
+    this.settleFlushes();
+  }
+
+  private settleFlushes(): void {
+    for (const resolve of this.flushes.values()) resolve();
+    this.flushes.clear();
   }
 
   /** @internal replies from the screen thread */
@@ -148,6 +220,22 @@ export class HeadlessScreen {
       }
       return;
     }
+    if (msg.op === 'commands') {
+      if (!this.disposed) this.onCommands?.(msg.commands!);
+      return;
+    }
+    if (msg.op === 'flushed') {
+      const resolveFlush = this.flushes.get(msg.req!);
+      this.flushes.delete(msg.req!);
+      resolveFlush?.();
+      return;
+    }
+    if (msg.op === 'text') {
+      const resolveText = this.texts.get(msg.req!);
+      this.texts.delete(msg.req!);
+      resolveText?.(msg.text ?? undefined);
+      return;
+    }
     const resolve = this.snapshots.get(msg.req!);
     if (!resolve) return;
     this.snapshots.delete(msg.req!);
@@ -158,6 +246,9 @@ export class HeadlessScreen {
   onThreadLost(): void {
     for (const resolve of this.snapshots.values()) resolve({ data: '', offset: this.parsed, cols: this.cols, rows: this.rows });
     this.snapshots.clear();
+    for (const resolve of this.texts.values()) resolve(undefined);
+    this.texts.clear();
+    this.settleFlushes();
     if (this.paused) {
       this.paused = false;
       this.onBacklog?.(false);

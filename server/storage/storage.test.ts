@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -228,7 +228,27 @@ describe('open failures', () => {
   it('reports a corrupt database with its path and what to do', () => {
     const dir = temp();
     writeFileSync(join(dir, DATABASE_FILE), 'this is not a sqlite database, just text that is long enough to matter'.repeat(100));
-    expect(() => openStorage({ driver: 'sqlite', dataDir: dir })).toThrow(/relay\.db.*move it aside/);
+    expect(() => openStorage({ driver: 'sqlite', dataDir: dir })).toThrow(/relay\.db is corrupt.*move it aside/);
+  });
+
+  it('reports damage inside an otherwise valid database at open, before any query reaches it', () => {
+    const dir = temp();
+    const storage = openStorage({ driver: 'sqlite', dataDir: dir });
+    for (let i = 0; i < 2000; i++) storage.saveMessage({ id: `m${i}`, from: 'a', to: 'b', body: 'x'.repeat(400), kind: 'message', ts: Date.now(), status: 'unread', isBroadcast: false });
+    storage.close();
+    // Garbage over some pages in the middle of the messages table; the header and schema stay intact.
+    const path = join(dir, DATABASE_FILE);
+    const bytes = readFileSync(path);
+    bytes.fill(0xa5, 200_000, 260_000);
+    writeFileSync(path, bytes);
+    expect(() => openStorage({ driver: 'sqlite', dataDir: dir })).toThrow(/relay\.db is corrupt.*move it aside/);
+  });
+
+  it('refuses an empty relay.db it did not create, and leaves the file as it was', () => {
+    const dir = temp();
+    writeFileSync(join(dir, DATABASE_FILE), '');
+    expect(() => openStorage({ driver: 'sqlite', dataDir: dir })).toThrow(/relay\.db is empty \(0 bytes\).*Delete it/);
+    expect(statSync(join(dir, DATABASE_FILE)).size).toBe(0);
   });
 
   it('reports a data directory that cannot be created with its path and what to do', () => {

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MessageStatus, MessagesQuery, SendMeta } from '../../lib/protocol';
 import type { WorkerInfo } from '../../lib/protocol';
@@ -9,6 +9,7 @@ import { MESSAGE_COLUMNS, WRITE_SQL } from './statements';
 import { ThreadWriter } from './thread-writer';
 import { WriteQueue, type Writer } from './write-queue';
 import { logger } from '../logger';
+import { makePrivate } from '../security/private-files';
 
 /** A message as the router stores it: one row per SEND (a broadcast is stored once). */
 export interface StoredMessage {
@@ -52,7 +53,14 @@ export interface StorageInfo {
   /** The database file (sqlite only). */
   path?: string;
   canRead: boolean;
+  /** False while writes are held because the database cannot take them (disk full, I/O error). */
   canWrite: boolean;
+  /** Writes kept in memory, waiting to be written again (0 normally). */
+  heldWrites: number;
+  /** Writes given up because too much was held (a full disk for a long time). */
+  droppedWrites: number;
+  /** Why writes are held (e.g. "disk full (database or disk is full)"). */
+  lastWriteError?: string;
 }
 
 export interface InboxOptions {
@@ -69,7 +77,12 @@ export interface InboxOptions {
  */
 export interface Storage extends WorkerRecordStore {
   readonly info: StorageInfo;
-  saveMessage(message: StoredMessage): void;
+  /** Queues the message; returns its write mark, for isDurable(). */
+  saveMessage(message: StoredMessage): number;
+  /** Commits what is queued, then: true when the write with this mark is in the database (not held back by a full disk). */
+  isDurable(mark: number): boolean;
+  /** The same without committing first (never waits): false also for a write not handed over yet. */
+  isDurableNow(mark: number): boolean;
   /** Moves a message forward only (unread → delivered → acked). */
   setMessageStatus(id: string, status: MessageStatus): void;
   getMessage(id: string): StoredMessage | undefined;
@@ -122,9 +135,10 @@ export const DEFAULT_MESSAGE_RETENTION: MessageRetention = { keep: 100_000, prun
 export const DATABASE_FILE = 'relay.db';
 
 export function openStorage(options: OpenStorageOptions): Storage {
-  if (options.driver === 'memory') return new SqliteStorage(new Database(':memory:'), { driver: 'memory', persistent: false, canRead: true, canWrite: true }, options);
+  if (options.driver === 'memory') return new SqliteStorage(new Database(':memory:'), { driver: 'memory', persistent: false, canRead: true, canWrite: true, heldWrites: 0, droppedWrites: 0 }, options);
   if (!options.dataDir) throw new Error('openStorage: the sqlite driver needs a dataDir; pass the project data directory (.agent-relay).');
   const path = join(options.dataDir, DATABASE_FILE);
+  refuseEmptyFile(path);
   let db: Database.Database | undefined;
   try {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
@@ -132,10 +146,14 @@ export function openStorage(options: OpenStorageOptions): Storage {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 2000');
+    checkIntegrity(db);
     migrate(db, path);
     // Proves the file is writable now rather than on the first message.
     db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('opened_at', String(Date.now()));
-    return new SqliteStorage(db, { driver: 'sqlite', persistent: true, path, canRead: true, canWrite: true }, options);
+    // SQLite creates the files with the umask's mode (0644); the WAL and SHM it creates later take
+    // the database's. So: 0600 for all three now, and for any later WAL/SHM by inheritance.
+    for (const file of [path, `${path}-wal`, `${path}-shm`]) makePrivate(file);
+    return new SqliteStorage(db, { driver: 'sqlite', persistent: true, path, canRead: true, canWrite: true, heldWrites: 0, droppedWrites: 0 }, options);
   } catch (err) {
     try {
       db?.close();
@@ -144,12 +162,58 @@ export function openStorage(options: OpenStorageOptions): Storage {
     }
     const reason = err instanceof Error ? err.message : String(err);
     if (reason.includes('newer than this agent-relay')) throw err;
+    if (isCorruption(err)) {
+      throw new Error(
+        `The message database at ${path} is corrupt (${reason}): move it aside (or delete it) to start with an empty ` +
+          'history, e.g. `mv relay.db relay.db.corrupt`, or run with --storage memory.',
+      );
+    }
     throw new Error(
       `Cannot open the message database at ${path} (${reason}). ` +
         'If the file is corrupt, move it aside (or delete it) to start with an empty history; ' +
         'if it is unwritable, fix the permissions of the file and its directory; or run with --storage memory.',
     );
   }
+}
+
+/**
+ * agent-relay never leaves relay.db empty: every open writes to it. A 0-byte file is someone else's
+ * (truncated by a tool, a failed copy, a placeholder), and starting on it would silently begin a new,
+ * empty history in its place; so it is reported and left as it was found. A non-empty WAL beside it
+ * may still hold the data, and SQLite (then the integrity check) decides.
+ */
+function refuseEmptyFile(path: string): void {
+  const size = (p: string) => {
+    try {
+      return statSync(p).size;
+    } catch {
+      return undefined;
+    }
+  };
+  if (size(path) !== 0 || (size(`${path}-wal`) ?? 0) > 0) return;
+  throw new Error(
+    `The message database at ${path} is empty (0 bytes), and agent-relay did not leave it so: it may have been truncated ` +
+      'or replaced. Delete it (or move it aside) to start with an empty history, or run with --storage memory.',
+  );
+}
+
+/**
+ * SQLite reports damage only when it reads the damaged page, which may be hours into a run. A quick
+ * check at open (b-tree structure of every page; ~70 ms for 60 MB here) finds it while `up` can still
+ * refuse to start with the path and what to do.
+ */
+function checkIntegrity(db: Database.Database): void {
+  const rows = db.pragma('quick_check(3)') as { quick_check: string }[];
+  const problems = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+  if (problems.length === 0) return;
+  // One line for the terminal: SQLite's report spans several ("*** in database main ***\nTree 4 page 64: …").
+  const said = problems.join('; ').replace(/\*\*\* in database \w+ \*\*\*\s*/g, '').replace(/\s*\n\s*/g, '; ');
+  throw Object.assign(new Error(`integrity check: ${said}`), { code: 'SQLITE_CORRUPT' });
+}
+
+function isCorruption(err: unknown): boolean {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  return code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || (typeof code === 'string' && code.startsWith('SQLITE_CORRUPT'));
 }
 
 interface MessageRow {
@@ -218,14 +282,12 @@ class SqliteStorage implements Storage {
     options: OpenStorageOptions,
   ) {
     if (info.driver === 'memory') migrate(db, ':memory:');
-    const writerOptions = {
-      onError: (err: unknown) => {
-        logger.error({ err, path: info.path }, 'storage write failed; messages are still delivered but not persisted');
-        info.canWrite = false;
-      },
-    };
-    const threaded = info.path && (options.writerThread ?? process.env.AGENT_RELAY_WRITER_THREAD !== '0') ? ThreadWriter.start(db, info.path, writerOptions) : undefined;
-    this.queue = threaded ?? new WriteQueue(db, writerOptions);
+    // Open-time pruning runs before the writer thread exists: if it fails (a damaged page), there is
+    // no thread to leave behind, and openStorage reports the error.
+    const retention = options.sessionRetentionMs ?? 7 * 24 * 3600_000;
+    db.prepare('DELETE FROM sessions WHERE last_seen < ?').run(Date.now() - retention);
+    this.retention = { ...DEFAULT_MESSAGE_RETENTION, ...options.messageRetention };
+    db.prepare(WRITE_SQL.pruneMessages).run(...this.pruneArgs());
     const s = (sql: string) => db.prepare(sql);
     // Reads only: writes are prepared by the writer (statements.ts).
     this.stmt = {
@@ -237,22 +299,39 @@ class SqliteStorage implements Storage {
       listAgents: s(`SELECT * FROM agents ORDER BY first_seen`),
       loadWorkers: s(`SELECT info FROM workers ORDER BY updated`),
     };
-    const retention = options.sessionRetentionMs ?? 7 * 24 * 3600_000;
-    db.prepare('DELETE FROM sessions WHERE last_seen < ?').run(Date.now() - retention);
-    this.retention = { ...DEFAULT_MESSAGE_RETENTION, ...options.messageRetention };
-    db.prepare(WRITE_SQL.pruneMessages).run(...this.pruneArgs());
+    // The writers log what fails (and whether it is held and retried); nothing to add here.
+    const writerOptions = { onError: () => {} };
+    const threaded = info.path && (options.writerThread ?? process.env.AGENT_RELAY_WRITER_THREAD !== '0') ? ThreadWriter.start(db, info.path, writerOptions) : undefined;
+    const queue = (this.queue = threaded ?? new WriteQueue(db, writerOptions));
+    // Read live: whether writes are held changes on the writer thread.
+    Object.defineProperties(info, {
+      canWrite: { get: () => queue.health.heldWrites === 0, enumerable: true },
+      heldWrites: { get: () => queue.health.heldWrites, enumerable: true },
+      droppedWrites: { get: () => queue.health.droppedWrites, enumerable: true },
+      lastWriteError: { get: () => queue.health.lastError, enumerable: true },
+    });
   }
 
-  saveMessage(m: StoredMessage): void {
+  isDurable(mark: number): boolean {
+    this.flush();
+    return this.queue.isDurable(mark);
+  }
+
+  isDurableNow(mark: number): boolean {
+    return this.queue.isDurable(mark);
+  }
+
+  saveMessage(m: StoredMessage): number {
     const args = [
       m.id, m.from, m.to, m.body, m.thread ?? null, m.kind, m.data ? JSON.stringify(m.data) : null, m.topic ?? null,
       m.ts, m.status, m.isBroadcast ? 1 : 0, m.meta ? JSON.stringify(m.meta) : null,
     ];
-    this.queue.push('insertMessage', args);
+    const mark = this.queue.push('insertMessage', args);
     if (++this.insertsSincePrune >= this.retention.pruneEvery) {
       this.insertsSincePrune = 0;
       this.queue.push('pruneMessages', this.pruneArgs());
     }
+    return mark;
   }
 
   private pruneArgs(): [number, number] {

@@ -1,4 +1,5 @@
 import type { SpawnRequest } from '../../lib/protocol';
+import { errorCode, isUnreachableError } from '../../lib/sdk/errors';
 
 /**
  * Spawn and release for a wrapped agent (product.md §8), tried in order:
@@ -67,31 +68,15 @@ export class NoMechanismError extends Error {
 }
 
 /**
- * Error codes that mean "could not reach it": the socket is missing, refused, reset or timed out
- * (Node errno codes, and the SDK's own codes for the same situations).
+ * True for an outage (try the next mechanism); false for an answer (final): a mechanism that says it
+ * is unavailable, or an error that means the daemon or dashboard could not be reached (lib/sdk).
  */
-const TRANSPORT_CODES = new Set([
-  'ENOENT', 'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH',
-  'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET',
-  'NO_DAEMON', 'CONNECT_FAILED', 'NOT_CONNECTED', 'DISCONNECTED', 'REQUEST_TIMEOUT', 'HANDSHAKE_FAILED',
-]);
-
-function codeOf(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** True for an outage (try the next mechanism); false for an answer (final). `fetch` hides the errno in `cause`. */
 export function isTransportError(err: unknown): boolean {
-  if (err instanceof MechanismUnavailableError) return true;
-  const code = codeOf(err);
-  if (code && TRANSPORT_CODES.has(code)) return true;
-  const cause = (err as { cause?: unknown } | null)?.cause;
-  return cause !== undefined && cause !== err && isTransportError(cause);
+  return err instanceof MechanismUnavailableError || isUnreachableError(err);
 }
 
 function describeOutage(err: unknown): string {
-  const code = codeOf(err) ?? codeOf((err as { cause?: unknown }).cause);
+  const code = errorCode(err) ?? errorCode((err as { cause?: unknown }).cause);
   return code ? `unreachable (${code})` : `unreachable (${(err as Error).message})`;
 }
 

@@ -1,14 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { readMarker } from '../../lib/discovery';
-import { dataDirFor } from '../../lib/paths';
-import type { SpawnRequest } from '../../lib/protocol';
+import { DashboardApiError, DashboardUnavailableError, dashboardAccess, dashboardRequest, readMarker, type DashboardAccess } from '../../lib/discovery';
+import type { ReleaseOutcome, SpawnRequest, WorkerInfo } from '../../lib/protocol';
 import type { RelayClient } from '../../lib/sdk';
 import { MechanismUnavailableError, type ReleaseOptions, type SpawnReleaseMechanism } from './fallback';
 
 /** The real mechanisms behind the fallback chain: the daemon through the SDK, and the dashboard's HTTP API. */
 
 export const DEFAULT_DASHBOARD_URL = 'http://127.0.0.1:3888';
+
+/** An HTTP error answer from the dashboard: a refusal, final like the daemon's (lib/discovery/dashboard.ts). */
+export { DashboardApiError };
 
 /**
  * The daemon via an SDK client. `connected` returns the client once it is connected, or throws a
@@ -26,72 +26,39 @@ export function daemonMechanism(connected: () => Promise<RelayClient>): SpawnRel
   };
 }
 
-/** An HTTP error answer from the dashboard: a refusal, final like the daemon's. */
-export class DashboardApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'DashboardApiError';
-  }
-}
-
-export interface DashboardTarget {
-  baseUrl: string;
-  token: string;
-}
-
 /**
  * Where the dashboard is and its token: the marker's dashboardUrl (even when its socket is dead: the
- * HTTP side may still answer) or the default port, and `<projectRoot>/.agent-relay/dashboard-token`.
+ * HTTP side may still answer) or the default port, and the project's token file (lib/discovery).
  * Unavailable (not an error) when there is no token file: there is no dashboard to ask.
  */
-export function findDashboard(projectRoot: string, env: NodeJS.ProcessEnv = process.env): DashboardTarget {
-  const tokenFile = join(dataDirFor(projectRoot), 'dashboard-token');
-  let token: string;
-  try {
-    token = readFileSync(tokenFile, 'utf8').trim();
-  } catch {
-    throw new MechanismUnavailableError(`no token at ${tokenFile}`);
-  }
+export function findDashboard(projectRoot: string, env: NodeJS.ProcessEnv = process.env): DashboardAccess {
   const marker = readMarker(env);
   const url = marker?.dashboardUrl && (!marker.projectRoot || marker.projectRoot === projectRoot) ? marker.dashboardUrl : DEFAULT_DASHBOARD_URL;
-  const parsed = new URL(url);
-  return { baseUrl: parsed.origin, token };
+  try {
+    return dashboardAccess({ dashboardUrl: url, projectRoot });
+  } catch (err) {
+    if (err instanceof DashboardUnavailableError) throw new MechanismUnavailableError(err.file ? `no token at ${err.file}` : err.message);
+    throw err;
+  }
 }
 
-async function call(target: () => DashboardTarget, method: string, path: string, body?: unknown): Promise<any> {
-  const { baseUrl, token } = target();
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: {
-      // A program sends the token and no Origin (server/security: only browsers must send one).
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+/** A call with the token; the answer's JSON (an empty body is `{}`). */
+async function call<T>(projectRoot: string, env: NodeJS.ProcessEnv, method: string, path: string, body?: unknown): Promise<Partial<T>> {
+  const response = await dashboardRequest(findDashboard(projectRoot, env), method, path, body);
   const text = await response.text();
-  const json = text ? JSON.parse(text) : {};
-  if (!response.ok) {
-    throw new DashboardApiError(response.status, json?.error?.code ?? `HTTP_${response.status}`, json?.error?.message ?? `The dashboard answered ${response.status}.`);
-  }
-  return json;
+  return text ? (JSON.parse(text) as Partial<T>) : {};
 }
 
 /** The dashboard HTTP API (POST /api/workers, DELETE /api/workers/:name), with its bearer token. */
 export function dashboardMechanism(projectRoot: string, env: NodeJS.ProcessEnv = process.env): SpawnReleaseMechanism {
-  const target = () => findDashboard(projectRoot, env);
   return {
     async spawn(request: SpawnRequest) {
-      const info = await call(target, 'POST', '/api/workers', request);
+      const info = await call<WorkerInfo>(projectRoot, env, 'POST', '/api/workers', request);
       return { name: info.name ?? request.name, pid: info.pid };
     },
     async release(name: string, options: ReleaseOptions) {
       const query = options.force ? '?force=1' : '';
-      const outcome = await call(target, 'DELETE', `/api/workers/${encodeURIComponent(name)}${query}`);
+      const outcome = await call<ReleaseOutcome>(projectRoot, env, 'DELETE', `/api/workers/${encodeURIComponent(name)}${query}`);
       return { name, exitCode: outcome.exitCode, signal: outcome.signal, endedBy: outcome.endedBy };
     },
   };

@@ -3,24 +3,27 @@ import type { Envelope, SendPayload } from '../../lib/protocol';
 import { RelayClient, type RelayMessage } from '../../lib/sdk';
 import {
   createInjectionQueue,
-  createRelayCommandParser,
   formatInjectedMessage,
   parseOutboxFile,
   takeOutboxFile,
   type OutboxCommand,
-  type RelayCommand,
 } from '../relay-commands';
+import type { RelayCommand } from '../relay-commands/grammar.mjs';
+import { HeadlessScreen } from '../spawn/screen';
+import { createTerminalReadiness, OUTPUT_QUIET_MS } from '../relay-commands/readiness';
+import { isKeystrokes } from '../relay-commands/typing';
 import { FallbackChain, MechanismUnavailableError, type FallbackChainOptions } from './fallback';
 import { daemonMechanism, dashboardMechanism } from './mechanisms';
 
 /**
- * The relay side of a wrapped terminal: what it prints is parsed for relay commands (the same parser
- * and injection queue as SpawnManager workers), messages for it are typed in, and spawn/release go
- * through the fallback chain. Knows nothing about TTYs: `run.ts` feeds it output and gives it a writer.
+ * The relay side of a wrapped terminal: relay commands are read from what its screen shows (a
+ * headless screen and detector, the same as SpawnManager workers'), messages for it are typed in
+ * with the same injection queue, and spawn/release go through the fallback chain. Knows nothing
+ * about TTYs: `run.ts` feeds it output and gives it a writer.
  */
 
 /** Output quiet this long counts as "ready to be typed into" (same figure as a worker's). */
-export const QUIET_MS = 400;
+export const QUIET_MS = OUTPUT_QUIET_MS;
 const CONNECT_RETRY_MS = 2000;
 
 export interface RelaySideOptions {
@@ -30,6 +33,9 @@ export interface RelaySideOptions {
   outboxDir: string;
   /** Types into the wrapped command's terminal. */
   write(data: string): void;
+  /** The wrapped terminal's size (its headless screen wraps lines as the real one does). */
+  cols: number;
+  rows: number;
   env?: NodeJS.ProcessEnv;
   socketPath?: string;
   /** Called with a short notice for the person at the terminal (stderr). */
@@ -43,6 +49,10 @@ export interface RelaySide {
   readonly chain: FallbackChain;
   /** Raw output of the wrapped command. */
   output(chunk: Buffer): void;
+  /** The wrapped terminal was resized. */
+  resize(cols: number, rows: number): void;
+  /** What the person at this terminal typed (passed on to the command): messages wait until they pause. */
+  typed(data: Buffer | string): void;
   /** Resolves when the connection has been tried once (connected or not). */
   ready: Promise<void>;
   close(): Promise<void>;
@@ -55,13 +65,25 @@ function toEnvelope(m: RelayMessage): Envelope<SendPayload> {
 export function createRelaySide(options: RelaySideOptions): RelaySide {
   const notice = options.notice ?? (() => {});
   let lastOutputAt = 0;
+  let lastTypedAt = 0;
   let closed = false;
   let retryTimer: NodeJS.Timeout | undefined;
-  const parser = createRelayCommandParser();
+  // Commands run one after another, in the order the agent printed them.
+  let chainTail = Promise.resolve();
+  const screen = new HeadlessScreen(options.cols, options.rows, {
+    onCommands: (commands) => {
+      for (const command of commands) chainTail = chainTail.then(() => act(command));
+    },
+  });
   const injection = createInjectionQueue({
     write: options.write,
-    // A command that has printed nothing yet is not busy: type at once rather than wait the maximum.
-    isQuiet: () => Date.now() - lastOutputAt >= QUIET_MS,
+    readiness: createTerminalReadiness({
+      lastOutputAt: () => lastOutputAt,
+      lastTypedAt: () => lastTypedAt,
+      // A command that has printed nothing yet is not busy: type at once rather than wait the maximum.
+      waitForFirstOutput: false,
+      quietMs: QUIET_MS,
+    }),
   });
   const client = new RelayClient({
     name: options.name,
@@ -153,22 +175,28 @@ export function createRelaySide(options: RelaySideOptions): RelaySide {
     }
   };
 
-  // Commands run one after another, in the order the agent printed them.
-  let chainTail = Promise.resolve();
   const ready = connectLoop(true);
 
   return {
     client,
     chain,
     ready,
+    typed(data) {
+      if (isKeystrokes(data)) lastTypedAt = Date.now();
+    },
     output(chunk) {
       lastOutputAt = Date.now();
-      for (const command of parser.feed(chunk)) chainTail = chainTail.then(() => act(command));
+      screen.write(chunk);
+    },
+    resize(cols, rows) {
+      screen.resize(cols, rows);
     },
     async close() {
       closed = true;
       clearTimeout(retryTimer);
       injection.close('The wrapped command exited.');
+      await screen.flushCommands();
+      screen.dispose();
       await chainTail.catch(() => {});
       await client.disconnect().catch(() => {});
     },

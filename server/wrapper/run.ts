@@ -3,9 +3,9 @@ import { constants as osConstants } from 'node:os';
 import { basename, join } from 'node:path';
 import { discoverSocket } from '../../lib/discovery';
 import { dataDirFor, projectRootOfSocket, resolveProjectRoot } from '../../lib/paths';
-import { isValidName } from '../../lib/protocol';
+import { describeWorkerNameProblem } from '../../lib/protocol';
 import { spawnDrainedPty } from '../spawn/drained-pty';
-import { findExecutable } from '../spawn/presets';
+import { findExecutable } from '../spawn/launch';
 import type { FallbackChainOptions } from './fallback';
 import { createRelaySide } from './relay-side';
 
@@ -55,7 +55,8 @@ export async function runWrapped(options: RunOptions): Promise<number> {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
   const name = options.name ?? defaultAgentName(options.command);
-  if (!isValidName(name)) throw new RunUsageError(`"${name}" is not a valid agent name: use letters, digits, ".", "_" or "-", starting with a letter or "_".`);
+  const nameProblem = describeWorkerNameProblem(name);
+  if (nameProblem) throw new RunUsageError(nameProblem);
   // CLI_NOT_FOUND before anything starts, naming what was looked up (as spawn does).
   const file = findExecutable(options.command, cwd, env.PATH ?? '');
 
@@ -84,6 +85,8 @@ export async function runWrapped(options: RunOptions): Promise<number> {
     projectRoot,
     outboxDir,
     write: (data) => pty.write(data),
+    cols,
+    rows,
     env,
     socketPath: found?.socketPath ?? options.socketPath,
     notice,
@@ -93,8 +96,14 @@ export async function runWrapped(options: RunOptions): Promise<number> {
 
   const wasRaw = stdin.isTTY ? stdin.isRaw : false;
   if (stdin.isTTY) stdin.setRawMode(true);
-  const onInput = (data: Buffer) => pty.write(data);
-  const onResize = () => pty.resize(stdout.columns || cols, stdout.rows || rows);
+  const onInput = (data: Buffer) => {
+    pty.write(data);
+    relay.typed(data);
+  };
+  const onResize = () => {
+    pty.resize(stdout.columns || cols, stdout.rows || rows);
+    relay.resize(stdout.columns || cols, stdout.rows || rows);
+  };
   stdin.on('data', onInput);
   stdin.resume();
   stdout.on('resize', onResize);

@@ -1,12 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publishRuntime } from '../../lib/runtime';
+import { publishRuntime } from '../../server/runtime';
 import * as agentsRoute from '../../app/api/agents/route';
 import * as messagesRoute from '../../app/api/messages/route';
 import * as openapiRoute from '../../app/api/openapi.json/route';
 import * as statusRoute from '../../app/api/status/route';
 import * as workerRoute from '../../app/api/workers/[name]/route';
+import * as injectRoute from '../../app/api/workers/[name]/inject/route';
 import * as inputRoute from '../../app/api/workers/[name]/input/route';
 import * as outputRoute from '../../app/api/workers/[name]/output/route';
 import * as resizeRoute from '../../app/api/workers/[name]/resize/route';
@@ -15,7 +16,7 @@ import { startStack, until, type Stack } from '../realtime/harness';
 
 /**
  * The route handlers called as Next calls them (a Request and a params Promise), against a real
- * SpawnManager and router published through lib/runtime. The token/Host/Origin layer in front of
+ * SpawnManager and router published through server/runtime. The token/Host/Origin layer in front of
  * them is tested in test/server; test/api/same-instance.test.ts goes through the whole server.
  */
 
@@ -57,6 +58,12 @@ describe('worker routes', () => {
 
     expect((await inputRoute.POST(json('/workers/w1/input', { data: 'typed-over-http\r' }), params('w1'))).status).toBe(200);
     expect((await resizeRoute.POST(json('/workers/w1/resize', { cols: 100, rows: 30 }), params('w1'))).status).toBe(200);
+    const held = await injectRoute.POST(json('/workers/w1/inject', { mode: 'hold' }), params('w1'));
+    expect(held.status).toBe(200);
+    expect(await held.json()).toEqual({ name: 'w1', injection: { mode: 'hold', pending: 0, held: 0 }, flushed: 0 });
+    expect(stack.spawnManager.getWorker('w1')?.injection?.mode).toBe('hold');
+    expect(await (await injectRoute.POST(json('/workers/w1/inject', { mode: 'flush' }), params('w1'))).json()).toMatchObject({ injection: { mode: 'hold' }, flushed: 0 });
+    expect(await (await injectRoute.POST(json('/workers/w1/inject', { mode: 'auto' }), params('w1'))).json()).toMatchObject({ injection: { mode: 'auto' } });
     expect(stack.spawnManager.getWorker('w1')).toMatchObject({ cols: 100, rows: 30 });
 
     await until(async () => {
@@ -76,6 +83,7 @@ describe('worker routes', () => {
     expect(await released.json()).toMatchObject({ name: 'w1', endedBy: 'force' });
     // Input to an exited worker: 409 NOT_RUNNING.
     expect(await errorOf(await inputRoute.POST(json('/workers/w1/input', { data: 'late' }), params('w1')))).toMatchObject({ status: 409, code: 'NOT_RUNNING' });
+    expect(await errorOf(await injectRoute.POST(json('/workers/w1/inject', { mode: 'hold' }), params('w1')))).toMatchObject({ status: 409, code: 'NOT_RUNNING' });
   });
 
   it('answers bad requests with the documented statuses and codes', async () => {
@@ -96,6 +104,8 @@ describe('worker routes', () => {
     expect(await errorOf(await inputRoute.POST(json('/workers/taken/input', { data: 'x'.repeat(64 * 1024 + 1) }), params('taken')))).toMatchObject({ status: 413, code: 'INPUT_TOO_LARGE' });
     expect(await errorOf(await inputRoute.POST(json('/workers/taken/input', { text: 'wrong field' }), params('taken')))).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
     expect(await errorOf(await resizeRoute.POST(json('/workers/taken/resize', { cols: 0, rows: 10 }), params('taken')))).toMatchObject({ status: 400, code: 'BAD_REQUEST', field: 'cols' });
+    expect(await errorOf(await injectRoute.POST(json('/workers/taken/inject', { mode: 'later' }), params('taken')))).toMatchObject({ status: 400, code: 'BAD_REQUEST', field: 'mode' });
+    expect(await errorOf(await injectRoute.POST(json('/workers/ghost/inject', { mode: 'hold' }), params('ghost')))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
     expect(await errorOf(await outputRoute.GET(new Request(url('/workers/taken/output?since=-1')), params('taken')))).toMatchObject({ status: 400, field: 'since' });
 
     expect(await errorOf(await workerRoute.GET(new Request(url('/workers/ghost')), params('ghost')))).toMatchObject({ status: 404, code: 'NOT_FOUND' });
@@ -137,7 +147,7 @@ describe('agents, messages, status, openapi', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
       '/api/status', '/api/workers', '/api/workers/{name}', '/api/workers/{name}/input', '/api/workers/{name}/resize',
-      '/api/workers/{name}/output', '/api/agents', '/api/messages', '/api/openapi.json',
+      '/api/workers/{name}/inject', '/api/workers/{name}/output', '/api/agents', '/api/messages', '/api/openapi.json',
     ]));
     expect(doc.components.schemas.SpawnRequest).toMatchObject({ type: 'object', required: expect.arrayContaining(['name', 'cli']) });
     const refs = JSON.stringify(doc).match(/#\/components\/schemas\/(\w+)/g) ?? [];

@@ -1,22 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../lib/protocol';
-import { RawClient, env, startTestDaemon, type TestDaemon } from './helpers';
+import { env, rawClients, startTestDaemon, type TestDaemon } from './helpers';
 
 let d: TestDaemon;
-const clients: RawClient[] = [];
-async function hello(name: string, payload: Record<string, unknown> = {}) {
-  const c = await RawClient.hello(d.socketPath, name, payload);
-  clients.push(c);
-  return c;
-}
-async function raw() {
-  const c = await RawClient.connect(d.socketPath);
-  clients.push(c);
-  return c;
-}
+const { hello, raw, closeAll } = rawClients(() => d.socketPath);
 
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  closeAll();
   await d?.stop();
 });
 

@@ -51,6 +51,22 @@ export function env(type: string, payload: unknown = {}, extra: Record<string, u
   return { v: 1, type, id: `t-${++counter}`, ts: Date.now(), payload, ...extra };
 }
 
+/**
+ * The RawClients a test file opens on its daemon (`socketPath` is read when a client is opened), and
+ * `closeAll` for its afterEach: `hello` connects and says HELLO, `raw` only connects.
+ */
+export function rawClients(socketPath: () => string) {
+  const open: RawClient[] = [];
+  const keep = (c: RawClient) => (open.push(c), c);
+  return {
+    hello: async (name: string, payload: Record<string, unknown> = {}) => keep(await RawClient.hello(socketPath(), name, payload)),
+    raw: async () => keep(await RawClient.connect(socketPath())),
+    closeAll: () => {
+      for (const c of open.splice(0)) c.close();
+    },
+  };
+}
+
 /** A bare protocol client over a real socket: writes raw bytes or frames, collects every frame back. */
 export class RawClient {
   readonly frames: ParsedFrame[] = [];

@@ -1,23 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RawClient, env, sleep, startTestDaemon, type TestDaemon } from './helpers';
+import { env, rawClients, sleep, startTestDaemon, type TestDaemon } from './helpers';
 
 let d: TestDaemon;
-const clients: RawClient[] = [];
-async function hello(name: string, payload: Record<string, unknown> = {}) {
-  const c = await RawClient.hello(d.socketPath, name, payload);
-  clients.push(c);
-  return c;
-}
-async function raw() {
-  const c = await RawClient.connect(d.socketPath);
-  clients.push(c);
-  return c;
-}
+const { hello, raw, closeAll } = rawClients(() => d.socketPath);
 const send = (to: string, body: string, extra: Record<string, unknown> = {}, payload: Record<string, unknown> = {}) =>
   env('SEND', { kind: 'message', body, ...payload }, { to, ...extra });
 
 afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
+  closeAll();
   await d?.stop();
 });
 

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WorkerError, type ReleaseOutcome, type SpawnRequest, type WorkerInfo } from '../../lib/protocol';
+import { WorkerError, type InjectAction, type ReleaseOutcome, type SpawnRequest, type WorkerInfo } from '../../lib/protocol';
 import type { SpawnContext, SpawnManagerApi } from '../../server/spawn/types';
 import { RawClient, env, startTestDaemon, type TestDaemon } from './helpers';
 
@@ -30,6 +30,11 @@ class RecordingSpawnManager extends EventEmitter {
   sendWorkerInput(name: string, data: string | Buffer): void {
     this.calls.push({ method: 'sendWorkerInput', args: [name, data] });
     if (name === 'Exited') throw new WorkerError('NOT_RUNNING', 'Worker "Exited" has exited; spawn it again.');
+  }
+  setInjectMode(name: string, action: InjectAction) {
+    this.calls.push({ method: 'setInjectMode', args: [name, action] });
+    if (name === 'Exited') throw new WorkerError('NOT_RUNNING', 'Worker "Exited" has exited; spawn it again.');
+    return { injection: { mode: action === 'auto' ? ('auto' as const) : ('hold' as const), pending: 2, held: action === 'hold' ? 2 : 0 }, flushed: action === 'flush' ? 2 : 0 };
   }
   listWorkers(): WorkerInfo[] {
     return this.workers;
@@ -82,6 +87,7 @@ describe('worker requests', () => {
     expect(await request('SPAWN', { name: 'Taken', cli: 'bash' })).toMatchObject({ success: false, code: 'NAME_TAKEN', name: 'Taken', error: expect.stringContaining('already running') });
     expect(await request('RELEASE', { name: 'Ghost' })).toMatchObject({ success: false, code: 'NOT_FOUND' });
     expect(await request('SEND_INPUT', { name: 'Exited', data: 'x' })).toMatchObject({ success: false, code: 'NOT_RUNNING' });
+    expect(await request('SET_INJECT_MODE', { name: 'Exited', mode: 'hold' })).toMatchObject({ success: false, code: 'NOT_RUNNING' });
   });
 
   it('answers an invalid request as success:false with a code, without calling the manager', async () => {
@@ -91,6 +97,7 @@ describe('worker requests', () => {
     expect(await request('SPAWN', { name: 'bad name!', cli: 'bash' })).toMatchObject({ success: false, code: 'INVALID_NAME' });
     expect(await request('SPAWN', { name: 'W2' })).toMatchObject({ success: false, code: 'BAD_REQUEST', error: expect.stringContaining('cli') });
     expect(await request('SEND_INPUT', { name: 'W2' })).toMatchObject({ success: false, code: 'BAD_REQUEST' });
+    expect(await request('SET_INJECT_MODE', { name: 'W2', mode: 'later' })).toMatchObject({ success: false, code: 'BAD_REQUEST', name: 'W2', error: expect.stringContaining('mode') });
     expect(manager.calls).toEqual([]);
   });
 
@@ -100,17 +107,19 @@ describe('worker requests', () => {
     c = await RawClient.hello(d.socketPath, 'Lead');
     await request('SPAWN', { name: 'W1', cli: 'bash' });
     expect(await request('SEND_INPUT', { name: 'W1', data: 'ls\r' })).toMatchObject({ success: true, name: 'W1' });
+    expect(await request('SET_INJECT_MODE', { name: 'W1', mode: 'flush' })).toMatchObject({ success: true, name: 'W1', injection: { mode: 'hold', pending: 2, held: 0 }, flushed: 2 });
     expect(await request('LIST_WORKERS', {})).toMatchObject({ workers: [expect.objectContaining({ name: 'W1', status: 'running' })] });
     expect(await request('RELEASE', { name: 'W1', force: true })).toMatchObject({ success: true, name: 'W1', exitCode: 0, endedBy: 'SIGTERM' });
-    expect(manager.calls.map((x) => x.method)).toEqual(['spawn', 'sendWorkerInput', 'release']);
-    expect(manager.calls[2].args).toEqual(['W1', { force: true, reason: undefined }]);
+    expect(manager.calls.map((x) => x.method)).toEqual(['spawn', 'sendWorkerInput', 'setInjectMode', 'release']);
+    expect(manager.calls[2].args).toEqual(['W1', 'flush']);
+    expect(manager.calls[3].args).toEqual(['W1', { force: true, reason: undefined }]);
   });
 
   it('answers INTERNAL "workers are not available" when the daemon has no SpawnManager', async () => {
     d = await startTestDaemon();
     c = await RawClient.hello(d.socketPath, 'Lead');
-    for (const type of ['SPAWN', 'RELEASE', 'SEND_INPUT']) {
-      expect(await request(type, { name: 'W1', cli: 'bash', data: 'x' })).toMatchObject({ success: false, code: 'INTERNAL', error: 'workers are not available in this daemon' });
+    for (const type of ['SPAWN', 'RELEASE', 'SEND_INPUT', 'SET_INJECT_MODE']) {
+      expect(await request(type, { name: 'W1', cli: 'bash', data: 'x', mode: 'hold' })).toMatchObject({ success: false, code: 'INTERNAL', error: 'workers are not available in this daemon' });
     }
     expect(await request('LIST_WORKERS', {})).toMatchObject({ workers: [], error: 'workers are not available in this daemon' });
   });

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterEach, beforeEach } from 'vitest';
 import { dataDirFor, socketPathFor } from '../../lib/paths';
 import { startDaemonServer } from '../../server/daemon';
 import { removeMarkerIfOurs, writeMarker } from '../../server/lifecycle/marker';
 import { createRouter } from '../../server/router/router';
 import { createSpawnManager } from '../../server/spawn';
+import { workerMcpHook } from '../../server/mcp/worker-config';
 import { openStorage } from '../../server/storage';
 
 /** A real daemon (storage, router, SpawnManager, Unix socket, marker) in a temp project, without the web half. */
@@ -50,7 +52,7 @@ export async function startTestDaemon(sandbox: Sandbox): Promise<TestDaemon> {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const storage = openStorage({ driver: 'memory', dataDir });
   const router = createRouter({ storage });
-  const spawnManager = createSpawnManager({ router, store: storage, projectRoot, dataDir, socketPath, policy: { releaseGraceMs: 1000 } });
+  const spawnManager = createSpawnManager({ router, store: storage, projectRoot, dataDir, socketPath, mcp: workerMcpHook, policy: { releaseGraceMs: 1000 } });
   const daemon = await startDaemonServer({ socketPath, router, storage, spawnManager, statusExtras: () => ({ projectRoot }) });
   writeMarker({ socketPath, pid: process.pid, startedAt: new Date(), version: '0.0.0-test' }, sandbox.env);
   let closing: Promise<void> | undefined;
@@ -65,6 +67,54 @@ export async function startTestDaemon(sandbox: Sandbox): Promise<TestDaemon> {
         storage.close();
         rmSync(socketPath, { force: true });
       })()),
+  };
+}
+
+type Closable = { close(): Promise<unknown> } | { disconnect(): Promise<unknown> };
+
+export interface McpTestFixture {
+  /** This test's sandbox (a fresh one for each test). */
+  readonly sandbox: Sandbox;
+  /** Starts this test's daemon in its sandbox; closed after the test, once everything owned is closed. */
+  startDaemon(): Promise<TestDaemon>;
+  /** Closed after the test, newest first (errors ignored: it may have closed already). */
+  own<T extends Closable>(thing: T): T;
+}
+
+/**
+ * The per-test setup every test here shares: a fresh sandbox before each test; after it, what the
+ * test owned (MCP sessions, SDK clients) is closed, then its daemon, then the sandbox is removed.
+ */
+export function useMcpFixture(): McpTestFixture {
+  let sandbox: Sandbox | undefined;
+  let daemon: TestDaemon | undefined;
+  const owned: Closable[] = [];
+  beforeEach(() => {
+    sandbox = makeSandbox();
+  });
+  afterEach(async () => {
+    for (const thing of owned.splice(0).reverse()) await ('close' in thing ? thing.close() : thing.disconnect()).catch(() => {});
+    await daemon?.close();
+    daemon = undefined;
+    sandbox?.cleanup();
+    sandbox = undefined;
+  });
+  const current = (): Sandbox => {
+    if (!sandbox) throw new Error('The sandbox exists only while a test runs.');
+    return sandbox;
+  };
+  return {
+    get sandbox() {
+      return current();
+    },
+    async startDaemon() {
+      daemon = await startTestDaemon(current());
+      return daemon;
+    },
+    own(thing) {
+      owned.push(thing);
+      return thing;
+    },
   };
 }
 

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { RelayClient, type RelayMessage } from '../../lib/sdk';
-import { eventually, makeSandbox, REPO_ROOT, startTestDaemon, type Sandbox, type TestDaemon } from './harness';
+import { eventually, REPO_ROOT, useMcpFixture } from './harness';
 
 /**
  * The published v1 MCP server (@agent-relay/mcp 2.0.29) sends by writing
@@ -13,35 +13,21 @@ import { eventually, makeSandbox, REPO_ROOT, startTestDaemon, type Sandbox, type
 
 const PUBLISHED_BIN = join(REPO_ROOT, 'node_modules', '@agent-relay', 'mcp', 'dist', 'bin.js');
 
-let sandbox: Sandbox;
-let daemon: TestDaemon | undefined;
-let alice: RelayClient | undefined;
-let client: Client | undefined;
-
-beforeEach(() => {
-  sandbox = makeSandbox();
-});
-afterEach(async () => {
-  await client?.close().catch(() => {});
-  await alice?.disconnect().catch(() => {});
-  await daemon?.close();
-  client = alice = daemon = undefined;
-  sandbox.cleanup();
-});
+const fx = useMcpFixture();
 
 it("the published @agent-relay/mcp@2.0.29 server's outbox sends reach their recipient", async () => {
-  daemon = await startTestDaemon(sandbox);
-  alice = new RelayClient({ name: 'Alice', socketPath: daemon.socketPath, reconnect: false });
+  const daemon = await fx.startDaemon();
+  const alice = fx.own(new RelayClient({ name: 'Alice', socketPath: daemon.socketPath, reconnect: false }));
   const received: RelayMessage[] = [];
   alice.onMessage((m) => void received.push(m));
   await alice.connect();
 
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(sandbox.env)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(fx.sandbox.env)) if (v !== undefined) env[k] = v;
   env.RELAY_AGENT_NAME = 'Legacy';
   // It finds its project by walking up from cwd to a directory holding .agent-relay.
-  const transport = new StdioClientTransport({ command: process.execPath, args: [PUBLISHED_BIN, 'serve'], cwd: sandbox.projectRoot, env, stderr: 'pipe' });
-  client = new Client({ name: 'relay-test', version: '0.0.0' });
+  const transport = new StdioClientTransport({ command: process.execPath, args: [PUBLISHED_BIN, 'serve'], cwd: fx.sandbox.projectRoot, env, stderr: 'pipe' });
+  const client = fx.own(new Client({ name: 'relay-test', version: '0.0.0' }));
   await client.connect(transport);
 
   const result = await client.callTool({ name: 'relay_send', arguments: { to: 'Alice', message: 'hello from v1 mcp', thread: 'compat-1' } });

@@ -1,41 +1,27 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RelayClient, type RelayMessage } from '../../lib/sdk';
-import { eventually, makeSandbox, startMcpServer, startTestDaemon, type McpSession, type Sandbox, type TestDaemon } from './harness';
+import { eventually, startMcpServer, useMcpFixture } from './harness';
 
-let sandbox: Sandbox;
-let daemon: TestDaemon | undefined;
-let mcp: McpSession | undefined;
-let alice: RelayClient | undefined;
+const fx = useMcpFixture();
 
-beforeEach(() => {
-  sandbox = makeSandbox();
-});
-afterEach(async () => {
-  await mcp?.close().catch(() => {});
-  await alice?.disconnect().catch(() => {});
-  await daemon?.close();
-  mcp = alice = daemon = undefined;
-  sandbox.cleanup();
-});
-
-const TOOLS = ['relay_send', 'relay_inbox', 'relay_who', 'relay_spawn', 'relay_release', 'relay_status', 'relay_workers', 'relay_send_input', 'relay_logs'];
+const TOOLS = ['relay_send', 'relay_inbox', 'relay_who', 'relay_spawn', 'relay_release', 'relay_status', 'relay_workers', 'relay_send_input', 'relay_inject', 'relay_logs', 'relay_changes'];
 
 describe('agent-relay mcp serve', { timeout: 60_000 }, () => {
   it('finds the daemon through the marker from an unrelated directory and every tool works', async () => {
-    daemon = await startTestDaemon(sandbox);
-    alice = new RelayClient({ name: 'Alice', socketPath: daemon.socketPath, reconnect: false });
+    const daemon = await fx.startDaemon();
+    const alice = fx.own(new RelayClient({ name: 'Alice', socketPath: daemon.socketPath, reconnect: false }));
     const received: RelayMessage[] = [];
     alice.onMessage((m) => void received.push(m));
     await alice.connect();
 
     // cwd has no project and no socket above it; no RELAY_SOCKET: only the marker leads to the daemon.
-    mcp = await startMcpServer(sandbox.elsewhere, sandbox.env, { RELAY_AGENT_NAME: 'Planner' });
+    const mcp = fx.own(await startMcpServer(fx.sandbox.elsewhere, fx.sandbox.env, { RELAY_AGENT_NAME: 'Planner' }));
     const listed = (await mcp.client.listTools()).tools.map((t) => t.name);
     expect(listed.sort()).toEqual([...TOOLS].sort());
 
     const status = await mcp.call('relay_status');
     expect(status.isError).toBe(false);
-    expect(status.text).toContain(sandbox.projectRoot);
+    expect(status.text).toContain(fx.sandbox.projectRoot);
     expect(status.text).toContain('you are: Planner');
 
     const who = await mcp.call('relay_who');
@@ -67,6 +53,27 @@ describe('agent-relay mcp serve', { timeout: 60_000 }, () => {
     expect(workers.isError).toBe(false);
     expect(workers.text).toMatch(/- Demo1 \[demo\]/);
 
+    // Hold: a message for Demo1 waits (shown in relay_workers); flush types it; auto goes back to normal.
+    const hold = await mcp.call('relay_inject', { name: 'Demo1', mode: 'hold' });
+    expect(hold.isError, hold.text).toBe(false);
+    expect(hold.text).toMatch(/^Holding messages to Demo1/);
+    alice.send('Demo1', 'held-by-mcp');
+    const held = await eventually(async () => {
+      const r = await mcp!.call('relay_workers');
+      return r.text.includes('1 message(s) held') ? r : undefined;
+    }, 'the held message in relay_workers');
+    expect(held.text).toMatch(/- Demo1 \[demo\] (running|idle).*1 message\(s\) held/);
+    expect((await mcp.call('relay_logs', { name: 'Demo1', lines: 200 })).text).not.toContain('held-by-mcp');
+    const flush = await mcp.call('relay_inject', { name: 'Demo1', mode: 'flush' });
+    expect(flush.text).toMatch(/^Released 1 held message\(s\) to Demo1; new ones are still held/);
+    await eventually(async () => ((await mcp!.call('relay_logs', { name: 'Demo1', lines: 200 })).text.includes('held-by-mcp') ? true : undefined), 'the flushed message typed');
+    expect((await mcp.call('relay_inject', { name: 'Demo1', mode: 'auto' })).text).toMatch(/^Messages to Demo1 are delivered automatically/);
+    const badMode = await mcp.call('relay_inject', { name: 'Demo1', mode: 'later' });
+    expect(badMode.isError).toBe(true);
+    const ghost = await mcp.call('relay_inject', { name: 'Ghost', mode: 'hold' });
+    expect(ghost).toMatchObject({ isError: true });
+    expect(ghost.text).toMatch(/NOT_FOUND/);
+
     const typed = await mcp.call('relay_send_input', { name: 'Demo1', data: 'echo mcp-typed-this', enter: true });
     expect(typed).toMatchObject({ isError: false });
 
@@ -81,11 +88,11 @@ describe('agent-relay mcp serve', { timeout: 60_000 }, () => {
     expect(released.isError, released.text).toBe(false);
     expect(released.text).toMatch(/^Released Demo1/);
     const after = await mcp.call('relay_workers');
-    expect(after.text).toMatch(/Demo1 \[demo\] exited/);
+    expect(after.text).toMatch(/Demo1 \[demo\] released/);
   });
 
   it('without a daemon every tool answers with an error saying to run agent-relay up, then works once it starts', async () => {
-    mcp = await startMcpServer(sandbox.elsewhere, sandbox.env);
+    const mcp = fx.own(await startMcpServer(fx.sandbox.elsewhere, fx.sandbox.env));
     const calls: Array<[string, Record<string, unknown>]> = [
       ['relay_status', {}],
       ['relay_who', {}],
@@ -94,7 +101,9 @@ describe('agent-relay mcp serve', { timeout: 60_000 }, () => {
       ['relay_spawn', { name: 'Demo2', cli: 'demo' }],
       ['relay_workers', {}],
       ['relay_send_input', { name: 'Demo2', data: 'x' }],
+      ['relay_inject', { name: 'Demo2', mode: 'hold' }],
       ['relay_logs', { name: 'Demo2' }],
+      ['relay_changes', { name: 'Demo2' }],
       ['relay_release', { name: 'Demo2' }],
     ];
     for (const [name, args] of calls) {
@@ -104,7 +113,7 @@ describe('agent-relay mcp serve', { timeout: 60_000 }, () => {
     }
 
     // The server is still there, and finds the daemon as soon as it runs.
-    daemon = await startTestDaemon(sandbox);
+    const daemon = await fx.startDaemon();
     const status = await mcp.call('relay_status');
     expect(status.isError, status.text).toBe(false);
     expect(status.text).toMatch(/you are: mcp-\d+/);
@@ -112,7 +121,6 @@ describe('agent-relay mcp serve', { timeout: 60_000 }, () => {
 
     // And survives the daemon going away again.
     await daemon.close();
-    daemon = undefined;
     const gone = await eventually(async () => {
       const r = await mcp!.call('relay_status');
       return r.isError ? r : undefined;

@@ -1,33 +1,19 @@
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { parse as parseToml } from 'smol-toml';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { dataDirFor } from '../../lib/paths';
 import { RelayClient, type RelayMessage } from '../../lib/sdk';
-import { writeWorkerMcpConfig } from '../../server/mcp/worker-config';
-import { eventually, makeSandbox, startTestDaemon, type Sandbox, type TestDaemon } from './harness';
+import { removeWorkerMcpConfig, writeWorkerMcpConfig } from '../../server/mcp/worker-config';
+import { eventually, useMcpFixture } from './harness';
 
-let sandbox: Sandbox;
-let daemon: TestDaemon | undefined;
-let alice: RelayClient | undefined;
-let client: Client | undefined;
-
-beforeEach(() => {
-  sandbox = makeSandbox();
-});
-afterEach(async () => {
-  await client?.close().catch(() => {});
-  await alice?.disconnect().catch(() => {});
-  await daemon?.close();
-  client = alice = daemon = undefined;
-  sandbox.cleanup();
-});
+const fx = useMcpFixture();
 
 const input = () => {
-  const dataDir = dataDirFor(sandbox.projectRoot);
-  return { name: 'Worker1', dataDir, socketPath: join(dataDir, 'relay.sock'), outboxDir: join(dataDir, 'outbox', 'Worker1'), env: sandbox.env };
+  const dataDir = dataDirFor(fx.sandbox.projectRoot);
+  return { name: 'Worker1', dataDir, socketPath: join(dataDir, 'relay.sock'), outboxDir: join(dataDir, 'outbox', 'Worker1'), env: fx.sandbox.env };
 };
 
 describe('writeWorkerMcpConfig', { timeout: 60_000 }, () => {
@@ -35,7 +21,7 @@ describe('writeWorkerMcpConfig', { timeout: 60_000 }, () => {
     const launch = writeWorkerMcpConfig({ ...input(), cli: 'claude' })!;
     expect(launch.args[0]).toBe('--mcp-config');
     const path = launch.args[1];
-    expect(path.startsWith(dataDirFor(sandbox.projectRoot))).toBe(true);
+    expect(path.startsWith(dataDirFor(fx.sandbox.projectRoot))).toBe(true);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const server = JSON.parse(readFileSync(path, 'utf8')).mcpServers['agent-relay'];
     expect(server.args.slice(-2)).toEqual(['mcp', 'serve']);
@@ -45,7 +31,8 @@ describe('writeWorkerMcpConfig', { timeout: 60_000 }, () => {
   it('gives a Codex worker -c overrides that parse as TOML', () => {
     const launch = writeWorkerMcpConfig({ ...input(), cli: '/usr/local/bin/codex' })!;
     const overrides = launch.args.filter((_, i) => launch.args[i - 1] === '-c');
-    expect(overrides).toHaveLength(3);
+    // command, args, env, and a start-up timeout (the codex profile's).
+    expect(overrides).toHaveLength(4);
     const doc: Record<string, unknown> = {};
     for (const o of overrides) {
       const eq = o.indexOf('=');
@@ -54,16 +41,41 @@ describe('writeWorkerMcpConfig', { timeout: 60_000 }, () => {
     }
     expect((doc.args as string[]).slice(-2)).toEqual(['mcp', 'serve']);
     expect(doc.env).toMatchObject({ RELAY_AGENT_NAME: 'Worker1' });
+    expect(doc.startup_timeout_sec).toBe(30);
   });
 
   it('leaves CLIs without a per-run MCP config alone', () => {
     expect(writeWorkerMcpConfig({ ...input(), cli: 'demo' })).toBeNull();
-    expect(writeWorkerMcpConfig({ ...input(), cli: 'gemini' })).toBeNull();
+    expect(writeWorkerMcpConfig({ ...input(), cli: 'opencode' })).toBeNull();
+  });
+
+  it("gives a Gemini CLI worker its own GEMINI_CLI_HOME: the user's settings plus our server, links to the rest, the user's files untouched", () => {
+    const home = join(fx.sandbox.projectRoot, '..', 'gemini-user');
+    mkdirSync(join(home, '.gemini'), { recursive: true });
+    writeFileSync(join(home, '.gemini', 'settings.json'), '{"ui": {"theme": "Dracula"}}');
+    writeFileSync(join(home, '.gemini', 'oauth_creds.json'), 'secret');
+    const launch = writeWorkerMcpConfig({ ...input(), cli: 'gemini', env: { ...fx.sandbox.env, HOME: home } })!;
+    expect(launch.args).toEqual([]);
+    const geminiHome = launch.env.GEMINI_CLI_HOME;
+    expect(geminiHome.startsWith(dataDirFor(fx.sandbox.projectRoot))).toBe(true);
+    expect(launch.env.GEMINI_CLI_TRUSTED_FOLDERS_PATH).toBe(join(home, '.gemini', 'trustedFolders.json'));
+    const settingsPath = join(geminiHome, '.gemini', 'settings.json');
+    expect(statSync(settingsPath).mode & 0o777).toBe(0o600);
+    const settings = JSON.parse(readFileSync(settingsPath, 'utf8'));
+    expect(settings.ui).toEqual({ theme: 'Dracula' });
+    expect(settings.mcpServers['agent-relay'].env).toMatchObject({ RELAY_AGENT_NAME: 'Worker1', AGENT_RELAY_OUTBOX: input().outboxDir });
+    // Linked, not copied: the same file; the user's own settings unchanged.
+    expect(readlinkSync(join(geminiHome, '.gemini', 'oauth_creds.json'))).toBe(join(home, '.gemini', 'oauth_creds.json'));
+    expect(readFileSync(join(home, '.gemini', 'settings.json'), 'utf8')).toBe('{"ui": {"theme": "Dracula"}}');
+    // Removing the worker's config removes its home, never what the links point to.
+    removeWorkerMcpConfig(input().dataDir, 'Worker1');
+    expect(existsSync(geminiHome)).toBe(false);
+    expect(readFileSync(join(home, '.gemini', 'oauth_creds.json'), 'utf8')).toBe('secret');
   });
 
   it('the configured server sends as the worker without taking over its name', async () => {
-    daemon = await startTestDaemon(sandbox);
-    alice = new RelayClient({ name: 'Alice', socketPath: daemon.socketPath, reconnect: false });
+    const daemon = await fx.startDaemon();
+    const alice = fx.own(new RelayClient({ name: 'Alice', socketPath: daemon.socketPath, reconnect: false }));
     const received: RelayMessage[] = [];
     alice.onMessage((m) => void received.push(m));
     await alice.connect();
@@ -72,9 +84,9 @@ describe('writeWorkerMcpConfig', { timeout: 60_000 }, () => {
     const server = JSON.parse(readFileSync(launch.args[1], 'utf8')).mcpServers['agent-relay'];
     // As Claude Code would start it: its own environment plus the entry's env.
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...sandbox.env, ...server.env })) if (typeof v === 'string') env[k] = v;
-    const transport = new StdioClientTransport({ command: server.command, args: server.args, cwd: sandbox.elsewhere, env, stderr: 'pipe' });
-    client = new Client({ name: 'claude-stand-in', version: '0.0.0' });
+    for (const [k, v] of Object.entries({ ...fx.sandbox.env, ...server.env })) if (typeof v === 'string') env[k] = v;
+    const transport = new StdioClientTransport({ command: server.command, args: server.args, cwd: fx.sandbox.elsewhere, env, stderr: 'pipe' });
+    const client = fx.own(new Client({ name: 'claude-stand-in', version: '0.0.0' }));
     await client.connect(transport);
 
     const result = await client.callTool({ name: 'relay_send', arguments: { to: 'Alice', message: 'from the worker via MCP' } });
@@ -87,16 +99,17 @@ describe('writeWorkerMcpConfig', { timeout: 60_000 }, () => {
   });
 
   it('the SpawnManager starts a claude worker with --mcp-config', async () => {
-    daemon = await startTestDaemon(sandbox);
+    const daemon = await fx.startDaemon();
     // A stand-in `claude` that records its arguments, first on PATH for this worker only.
-    const bin = join(sandbox.dir, 'bin');
-    const argsFile = join(sandbox.dir, 'claude-args');
+    const bin = join(fx.sandbox.dir, 'bin');
+    const argsFile = join(fx.sandbox.dir, 'claude-args');
     mkdirSync(bin);
     writeFileSync(join(bin, 'claude'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${argsFile}'\nexec sleep 30\n`);
     chmodSync(join(bin, 'claude'), 0o755);
-    alice = new RelayClient({ name: 'Alice', socketPath: daemon.socketPath, reconnect: false });
+    const alice = fx.own(new RelayClient({ name: 'Alice', socketPath: daemon.socketPath, reconnect: false }));
     await alice.connect();
-    await alice.spawn({ name: 'Claude1', cli: 'claude', env: { PATH: `${bin}:${process.env.PATH}` } });
+    // IS_SANDBOX=1: as root the claude preset is refused without it (what the real CLI would do).
+    await alice.spawn({ name: 'Claude1', cli: 'claude', env: { PATH: `${bin}:${process.env.PATH}`, IS_SANDBOX: '1' } });
     const args = await eventually(() => {
       try {
         return readFileSync(argsFile, 'utf8').split('\n');

@@ -1,23 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AttachResult, DriverEvent } from '../../lib/realtime/events';
-import { connected, startStack, until, ViewRecorder, type Client, type Stack } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { DriverEvent } from '../../lib/realtime/events';
+import { attach, connected, until, useStack, ViewRecorder, type Client } from './harness';
 
-let stack: Stack;
-beforeEach(async () => {
-  stack = await startStack();
-  await stack.spawnManager.spawn({ name: 'cat', cli: 'cat' });
-  await until(() => stack.spawnManager.getWorker('cat')?.status !== 'starting', 'cat to start');
-});
-afterEach(async () => {
-  await stack.close();
+const stack = useStack(async (s) => {
+  await s.spawnManager.spawn({ name: 'cat', cli: 'cat' });
+  await until(() => s.spawnManager.getWorker('cat')?.status !== 'starting', 'cat to start');
 });
 
 type Reply = { ok: boolean; error?: { code: string; message: string } };
 function emitWithReply(socket: Client, event: string, payload: unknown): Promise<Reply> {
   return new Promise((resolve) => (socket as unknown as { emit: (...args: unknown[]) => void }).emit(event, payload, resolve));
-}
-function attach(socket: Client, name: string): Promise<AttachResult> {
-  return new Promise((resolve) => socket.emit('worker:attach', { name }, resolve));
 }
 
 describe('drive and watch', () => {

@@ -1,19 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AttachResult } from '../../lib/realtime/events';
+import { describe, expect, it } from 'vitest';
 import { FlowControl } from '../../lib/realtime/flow-control';
-import { connected, startStack, until, ViewRecorder, type Client, type Stack } from './harness';
+import { attach, connected, until, useStack, ViewRecorder } from './harness';
 
-let stack: Stack;
-beforeEach(async () => {
-  stack = await startStack();
-});
-afterEach(async () => {
-  await stack.close();
-});
-
-function attach(socket: Client, payload: { name: string; since?: number }): Promise<AttachResult> {
-  return new Promise((resolve) => socket.emit('worker:attach', payload, resolve));
-}
+const stack = useStack();
 
 /** Enough that a viewer stopped at the high-water mark ends up more than MAX_CATCHUP_BYTES behind. */
 const FLOOD_BYTES = FlowControl.MAX_CATCHUP_BYTES + FlowControl.HIGH_WATER_BYTES + 1_000_000;
@@ -31,6 +20,9 @@ describe('realtime flow control', () => {
     // The fast viewer acks everything it receives, as xterm's write callback would.
     fast.on('worker:output', (name, start, data) => fast.emit('worker:ack', { name, offset: start + data.byteLength }));
     fast.on('worker:snapshot', (snap) => fast.emit('worker:ack', { name: snap.name, offset: snap.offset }));
+    // The window bound below holds only if no frame is larger than FRAME_MAX_BYTES.
+    let largestFrame = 0;
+    for (const c of [fast, slow]) c.on('worker:output', (_n, _s, data) => void (largestFrame = Math.max(largestFrame, data.byteLength)));
     expect(await attach(slow, { name: 'flood' })).toMatchObject({ ok: true, mode: 'snapshot' });
     expect(await attach(fast, { name: 'flood' })).toMatchObject({ ok: true, mode: 'snapshot' });
     await until(() => slowView.snapshots.length === 1 && fastView.snapshots.length === 1, 'both snapshots');
@@ -44,6 +36,7 @@ describe('realtime flow control', () => {
     }, 'the acking viewer at the end');
     expect(end).toBeGreaterThan(FLOOD_BYTES);
 
+    expect(largestFrame).toBeLessThanOrEqual(FlowControl.FRAME_MAX_BYTES);
     const bound = FlowControl.HIGH_WATER_BYTES + FlowControl.FRAME_MAX_BYTES;
     expect(slowView.received).toBeLessThanOrEqual(bound);
     const stats = stack.realtime.stats();

@@ -1,12 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents, SnapshotEvent } from '../../lib/realtime/events';
+import { afterEach, beforeEach } from 'vitest';
+import type { AttachResult, ClientToServerEvents, ServerToClientEvents, SnapshotEvent } from '../../lib/realtime/events';
 import { createRealtime, type Realtime } from '../../server/realtime';
 import { createRouter } from '../../server/router';
+import { createSecurity } from '../../server/security';
 import { createSpawnManager } from '../../server/spawn';
 import { openStorage } from '../../server/storage';
 
@@ -28,14 +30,6 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** Token from auth.token or a bearer header; a foreign Origin is refused (403), like server/security. */
-function authorize(req: IncomingMessage, authToken?: string) {
-  const origin = req.headers.origin;
-  if (origin !== undefined && !origin.startsWith('http://127.0.0.1:')) return { ok: false as const, status: 403, message: `Origin ${origin} refused.`, code: 'FORBIDDEN_ORIGIN' };
-  if (authToken === TOKEN || req.headers.authorization === `Bearer ${TOKEN}`) return { ok: true as const };
-  return { ok: false as const, status: 401, message: 'Missing or wrong token.', code: 'UNAUTHORIZED' };
-}
-
 export async function startStack(): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'relay-rt-'));
   process.env.AGENT_RELAY_HOME = join(dir, 'home');
@@ -44,9 +38,12 @@ export async function startStack(): Promise<Stack> {
   const router = createRouter({ storage });
   const spawnManager = createSpawnManager({ router, store: storage, projectRoot: dir, dataDir, socketPath: join(dataDir, 'relay.sock') });
   const httpServer: Server = createServer();
-  const realtime = createRealtime({ httpServer, runtime: { router, spawnManager }, authorize });
+  // The server's own checks (Host, Origin, token), bound to the port once it is known.
+  let port = 0;
+  const security = createSecurity({ token: TOKEN, host: '127.0.0.1', port: () => port });
+  const realtime = createRealtime({ httpServer, runtime: { router, spawnManager }, authorize: security.authorizeSocketHandshake });
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', resolve));
-  const port = (httpServer.address() as AddressInfo).port;
+  port = (httpServer.address() as AddressInfo).port;
   const clients: Client[] = [];
   return {
     dir,
@@ -76,6 +73,51 @@ export async function startStack(): Promise<Stack> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A fresh stack for each test of the file that calls this (started before, closed after; `setup`
+ * runs once it is up). The object returned always reads the current test's stack.
+ */
+export function useStack(setup?: (stack: Stack) => Promise<void>): Stack {
+  let current: Stack | undefined;
+  beforeEach(async () => {
+    current = await startStack();
+    await setup?.(current);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  const get = (): Stack => {
+    if (!current) throw new Error('The stack exists only while a test runs.');
+    return current;
+  };
+  return {
+    get dir() {
+      return get().dir;
+    },
+    get port() {
+      return get().port;
+    },
+    get realtime() {
+      return get().realtime;
+    },
+    get spawnManager() {
+      return get().spawnManager;
+    },
+    get router() {
+      return get().router;
+    },
+    client: (options) => get().client(options),
+    close: () => get().close(),
+  };
+}
+
+/** `worker:attach` with its reply. */
+export function attach(socket: Client, target: string | { name: string; since?: number }): Promise<AttachResult> {
+  const payload = typeof target === 'string' ? { name: target } : target;
+  return new Promise((resolve) => socket.emit('worker:attach', payload, resolve));
 }
 
 export function connected(socket: Client): Promise<void> {

@@ -1,18 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AttachResult } from '../../lib/realtime/events';
-import { connected, startStack, until, ViewRecorder, type Client, type Stack } from './harness';
+import { describe, expect, it } from 'vitest';
+import { attach, connected, until, useStack, ViewRecorder } from './harness';
 
-let stack: Stack;
-beforeEach(async () => {
-  stack = await startStack();
-});
-afterEach(async () => {
-  await stack.close();
-});
-
-function attach(socket: Client, payload: { name: string; since?: number }): Promise<AttachResult> {
-  return new Promise((resolve) => socket.emit('worker:attach', payload, resolve));
-}
+const stack = useStack();
 
 async function outputOf(name: string, since = 0): Promise<string> {
   const end = stack.spawnManager.getWorker(name)!.outputBytes;

@@ -7,6 +7,7 @@ import {
   authorizeSocketHandshake,
   checkHttpRequest,
   loadOrCreateToken,
+  tokenMatches,
   originAllowed,
   allowedHostNames,
   type SecurityPolicy,
@@ -41,6 +42,28 @@ describe('token file', () => {
     const token = loadOrCreateToken(dir);
     expect(token).toMatch(/^[0-9a-f]{64}$/);
     expect(readFileSync(join(dir, 'dashboard-token'), 'utf8').trim()).toBe(token);
+  });
+});
+
+describe('tokenMatches', () => {
+  it('compares whatever it is given without throwing: other byte lengths, other lengths, empty, missing', () => {
+    expect(tokenMatches(token, token)).toBe(true);
+    // 64 characters but 128 bytes: timingSafeEqual on the raw bytes used to throw here.
+    expect(tokenMatches(token, 'é'.repeat(64))).toBe(false);
+    expect(tokenMatches(token, '\u00e9'.repeat(128))).toBe(false);
+    expect(tokenMatches(token, token.slice(1))).toBe(false);
+    expect(tokenMatches(token, `${token}a`)).toBe(false);
+    expect(tokenMatches(token, '')).toBe(false);
+    expect(tokenMatches(token, undefined)).toBe(false);
+    expect(tokenMatches(token, null)).toBe(false);
+  });
+
+  it('refuses a multi-byte token in the query, cookie and header with 401 (decided, not thrown)', () => {
+    const bad = 'é'.repeat(64);
+    expect(checkHttpRequest(req('GET', `/api/workers?token=${encodeURIComponent(bad)}`), policy)).toMatchObject({ status: 401 });
+    expect(checkHttpRequest(req('GET', '/api/workers', { cookie: `${TOKEN_COOKIE}=${encodeURIComponent(bad)}` }), policy)).toMatchObject({ status: 401 });
+    expect(checkHttpRequest(req('GET', '/api/workers', { authorization: `Bearer ${bad}` }), policy)).toMatchObject({ status: 401 });
+    expect(authorizeSocketHandshake(req('GET', '/socket.io/?EIO=4'), policy, bad)).toMatchObject({ status: 401 });
   });
 });
 

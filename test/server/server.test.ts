@@ -141,6 +141,30 @@ describe('agent-relay up (production server)', () => {
     expect(JSON.parse(res.body)).toMatchObject({ version: VERSION, socketPath: join(sandbox.projectRoot, '.agent-relay', 'relay.sock') });
   });
 
+  it('keeps an idle keep-alive connection past Node\'s 5 s default, so a client reusing it is answered', async () => {
+    // Before, the server closed it at 5 s: a request sent on it about then got "socket hang up".
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((r) => socket.once('connect', r));
+    let received = '';
+    let closed = false;
+    socket.on('data', (d: Buffer) => (received += d.toString('latin1')));
+    socket.on('close', () => (closed = true));
+    const ask = `GET /api/status HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${token}\r\nConnection: keep-alive\r\n\r\n`;
+    const answers = () => received.split('HTTP/1.1 200 OK').length - 1;
+    try {
+      socket.write(ask);
+      for (let n = 0; n < 200 && answers() < 1; n++) await new Promise((r) => setTimeout(r, 50));
+      expect(answers()).toBe(1);
+      await new Promise((r) => setTimeout(r, 6500));
+      expect(closed).toBe(false);
+      socket.write(ask);
+      for (let n = 0; n < 200 && answers() < 2; n++) await new Promise((r) => setTimeout(r, 50));
+      expect(answers()).toBe(2);
+    } finally {
+      socket.destroy();
+    }
+  }, 30_000);
+
   it('trades ?token= on a page for an HttpOnly SameSite=Strict cookie and a clean URL', async () => {
     const res = await http(`${origin}/?token=${token}`);
     expect(res.status).toBe(302);

@@ -94,3 +94,21 @@ describe('demo agents talking through the real router', () => {
     expect(await m.release('Rep')).toMatchObject({ endedBy: 'exit', exitCode: 0 });
   }, 30_000);
 });
+
+describe('demo agent banner', () => {
+  it('draws its box as wide as the text inside, whatever the name', async () => {
+    fx = makeFixture();
+    const m = fx.manager;
+    for (const name of ['Al', 'A_rather_long_agent_name_for_the_banner']) {
+      await m.spawn({ name, cli: 'demo' });
+      await waitFor(async () => (await outputText(m, name)).includes('╰'), 10_000, `${name}'s banner`);
+      // eslint-disable-next-line no-control-regex
+      const plain = (await outputText(m, name)).replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+      const box = plain.split(/\r?\n/).map((l) => l.replace(/^\r+|\r+$/g, '')).filter((l) => /^[╭│╰]/.test(l));
+      expect(box).toHaveLength(3);
+      expect(box[1]).toContain(`I am ${name}.`);
+      expect(box[1].endsWith('│'), JSON.stringify(box)).toBe(true);
+      expect(new Set(box.map((l) => [...l].length)).size).toBe(1);
+    }
+  });
+});

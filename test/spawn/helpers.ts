@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createRouter, type Router } from '../../server/router';
 import { openStorage, type Storage } from '../../server/storage';
 import { createSpawnManager, type SpawnManager, type SpawnPolicy } from '../../server/spawn';
+import { workerMcpHook } from '../../server/mcp/worker-config';
 
 export interface SpawnFixture {
   projectRoot: string;
@@ -25,7 +26,7 @@ export function makeFixture(policy?: SpawnPolicy, opts: { watchOutbox?: boolean 
   const managers: SpawnManager[] = [];
   const make = () => {
     const m = createSpawnManager({
-      router, store: storage, projectRoot, dataDir, socketPath: join(dataDir, 'relay.sock'),
+      router, store: storage, projectRoot, dataDir, socketPath: join(dataDir, 'relay.sock'), mcp: workerMcpHook,
       // Interactive bash ignores SIGTERM: a short grace keeps cleanup quick.
       policy: { releaseGraceMs: 500, ...policy }, watchOutbox: opts.watchOutbox,
     });

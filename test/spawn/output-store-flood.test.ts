@@ -32,6 +32,38 @@ describe('OutputStore log batching', () => {
     }
   });
 
+  it('reads from the ring exactly the bytes asked for, at any offset and length', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'output-store-'));
+    dirs.push(dir);
+    const store = new OutputStore(join(dir, 'w.log'), undefined, 64 * 1024);
+    const all: Buffer[] = [];
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    try {
+      for (let i = 0; i < 3000; i++) {
+        const chunk = Buffer.alloc(1 + rand(300), 65 + (i % 26));
+        store.append(chunk);
+        all.push(chunk);
+        if (i % 10 !== 0) continue;
+        const bytes = Buffer.concat(all);
+        // Inside the ring (its oldest 64 KiB), up to the end, with limits smaller and larger than a chunk.
+        const from = Math.max(0, bytes.length - 1 - rand(60 * 1024));
+        const limit = [0, 1, 299, 4096, 100_000][rand(5)];
+        const slice = await store.read(from, limit);
+        expect(slice.start).toBe(from);
+        expect(slice.end).toBe(bytes.length);
+        expect(slice.data.equals(bytes.subarray(from, from + limit))).toBe(true);
+      }
+      const end = await store.read(Buffer.concat(all).length, 10);
+      expect(end.data.length).toBe(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('writes every appended byte to the log in order', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'output-store-'));
     dirs.push(dir);

@@ -63,3 +63,86 @@ describe('headless screen (batched writes to the screen thread)', () => {
     }
   });
 });
+
+describe('headless screen as text (what agent profiles read)', () => {
+  it('gives the visible rows, the cursor and the modes, after everything written so far', async () => {
+    const screen = new HeadlessScreen(40, 6);
+    try {
+      // Cursor-positioned drawing, as Claude Code draws its answer: no newline between the words.
+      screen.write(Buffer.from('\x1b[2J\x1b[H\x1b[1;32mtitle\x1b[0m\r\n\x1b[2C\x1b[1B->relay:Bob\x1b[15Ghi there'));
+      screen.write(Buffer.from('\x1b[6;1H❯ typed'));
+      const text = (await screen.readText())!;
+      expect(text.lines).toEqual(['title', '', '  ->relay:Bob hi there', '', '', '❯ typed']);
+      expect(text.cursor).toEqual({ x: 7, y: 5 });
+      expect(text.altScreen).toBe(false);
+      expect(text.bracketedPaste).toBe(false);
+      expect(text.solid).toEqual(text.lines);
+      screen.write(Buffer.from('\x1b[4;1H❯ \x1b[7mT\x1b[0m\x1b[2mry "help"\x1b[0m'));
+      const faint = (await screen.readText())!;
+      expect(faint.lines[3]).toBe('❯ Try "help"');
+      expect(faint.solid![3]).toBe('❯ T');
+      expect(text.offset).toBeGreaterThan(0);
+      screen.write(Buffer.from('\x1b[?2004h\x1b[?1049h\x1b[Hfull screen'));
+      const alt = (await screen.readText())!;
+      expect(alt.altScreen).toBe(true);
+      expect(alt.bracketedPaste).toBe(true);
+      expect(alt.lines[0]).toBe('full screen');
+    } finally {
+      screen.dispose();
+    }
+    expect(await screen.readText()).toBeUndefined();
+  });
+
+  it('shows the bottom of the buffer once output scrolls', async () => {
+    const screen = new HeadlessScreen(20, 3);
+    try {
+      screen.write(Buffer.from(Array.from({ length: 50 }, (_, i) => `line ${i}\r\n`).join('')));
+      const text = (await screen.readText())!;
+      expect(text.lines[0]).toMatch(/^line 48/);
+      expect(text.lines[1]).toMatch(/^line 49/);
+      expect(text.lines[2]).toBe('');
+      expect(text.cursor.y).toBe(2);
+    } finally {
+      screen.dispose();
+    }
+  });
+});
+
+describe('headless screen: relay commands read on the screen thread', () => {
+  it('reports the commands a cursor-drawn TUI shows, once, in order, and all of them by flushCommands', async () => {
+    const found: unknown[] = [];
+    const screen = new HeadlessScreen(80, 24, { onCommands: (commands) => found.push(...commands) });
+    try {
+      // Drawn as Claude Code draws (cursor jumps instead of spaces, no newline), then repainted twice.
+      const frame = '\x1b[H\r\x1b[2C\x1b[1B->relay:Bob\x1b[15Ghello-via-output\r\x1b[1B\x1b[1B⠋ working';
+      screen.write(Buffer.from(frame));
+      screen.write(Buffer.from(frame.replace('⠋', '⠙')));
+      screen.write(Buffer.from('\x1b[H\x1b[4B->relay:Ann second\r\n'));
+      await screen.flushCommands();
+      expect(found).toEqual([
+        { type: 'message', to: 'Bob', body: 'hello-via-output' },
+        { type: 'message', to: 'Ann', body: 'second' },
+      ]);
+      // A resize reflows what is on the screen: nothing is sent again.
+      screen.resize(40, 10);
+      screen.write(Buffer.from('\r\nmore\r\n'));
+      await screen.flushCommands();
+      expect(found).toHaveLength(2);
+    } finally {
+      screen.dispose();
+    }
+  });
+
+  it('acts on a complete line after it settles, without a flush', async () => {
+    const found: unknown[] = [];
+    const screen = new HeadlessScreen(80, 24, { onCommands: (commands) => found.push(...commands) });
+    try {
+      screen.write(Buffer.from("->relay:Bob plain echo\r\n$ "));
+      const deadline = Date.now() + 10_000;
+      while (found.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(found).toEqual([{ type: 'message', to: 'Bob', body: 'plain echo' }]);
+    } finally {
+      screen.dispose();
+    }
+  });
+});

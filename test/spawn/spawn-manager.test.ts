@@ -99,6 +99,9 @@ describe('SpawnManager', () => {
     expect(denied.message).toContain('allowed');
     const nested = await expectCode(m.spawn({ name: 'w2', cli: 'cat' }, { requester: 'w1', trusted: true }), 'POLICY_DENIED');
     expect(nested.message).toContain('allowNestedSpawn');
+    // A worker's MCP server connects as __mcp-<pid> and names its agent as the spawner (relay_spawn).
+    const viaMcp = await expectCode(m.spawn({ name: 'w2', cli: 'cat', spawnerName: 'w1' }, { requester: '__mcp-4242', trusted: false }), 'POLICY_DENIED');
+    expect(viaMcp.message).toContain('"w1" asked for "w2"');
     await m.spawn({ name: 'w2', cli: 'cat' });
     await expectCode(m.spawn({ name: 'w3', cli: 'cat' }), 'LIMIT_REACHED');
   });

@@ -77,6 +77,36 @@ describe('agent-relay run', { timeout: 60_000 }, () => {
     expect(await t.exited).toBe(3);
   }, 60_000);
 
+  it('a message that arrives while the person types at the wrapped terminal waits until they pause', async () => {
+    daemon = await startTestDaemon(sandbox);
+    bob = new RelayClient({ name: 'Bob', socketPath: daemon.socketPath, reconnect: false });
+    await bob.connect();
+    const t = runInTerminal(['--name', 'Typist', '--', 'bash', '--noprofile', '--norc', '-i'], sandbox.elsewhere);
+    await eventually(() => (t.screen().includes('connected as Typist') ? true : undefined), 'the wrapper to connect');
+    await eventually(() => (t.screen().includes('$ ') ? true : undefined), 'the prompt');
+    const keys = [...'echo typed-$((20+22))', '\r'];
+    let lastKeyAt = 0;
+    for (const [i, key] of keys.entries()) {
+      t.term.write(key);
+      lastKeyAt = Date.now();
+      if (i === 3) bob.send('Typist', 'arrived mid-line');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    // Lower bound only: until 3 s after the last key nothing is typed over the person.
+    const checkAt = lastKeyAt + 2500;
+    if (Date.now() < checkAt) await new Promise((r) => setTimeout(r, checkAt - Date.now()));
+    expect(t.screen()).not.toContain('Relay message from Bob');
+    await eventually(() => (t.screen().includes(': arrived mid-line') ? true : undefined), 'the message after the pause');
+    const screen = t.screen();
+    expect(screen).toContain('typed-42');
+    expect(screen.indexOf('typed-42')).toBeLessThan(screen.indexOf('Relay message from Bob'));
+    // The injection's Enter follows its text ~50 ms later: a ^D before bash has run that line lands on
+    // a non-empty line, where it does nothing, and the wrapper never exits (a 60 s timeout in CI).
+    await eventually(() => (t.screen().split(': arrived mid-line').pop()!.includes('$ ') ? true : undefined), 'the prompt after the injected line');
+    t.term.write('\x04');
+    await t.exited;
+  }, 60_000);
+
   it('passes the exit code through and runs the command even with no daemon', async () => {
     const t = runInTerminal(['--name', 'Solo', '--', 'bash', '-c', 'echo wrapped-output; exit 7'], sandbox.elsewhere);
     expect(await t.exited).toBe(7);

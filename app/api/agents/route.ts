@@ -1,5 +1,5 @@
-import { handle, liveRuntime } from '../../../lib/api/handler';
-import { agentsView } from '../../../lib/api/views';
+import { handle, liveRuntime } from '../../../server/api/handler';
+import { agentsView } from '../../../server/api/views';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';

@@ -1,7 +1,7 @@
 import { DASHBOARD_USER } from '../../../lib/protocol';
-import { handle, liveRuntime, readJson, readQuery } from '../../../lib/api/handler';
-import { MessagesListQuerySchema, SendMessageBodySchema } from '../../../lib/api/schemas';
-import { messagesView } from '../../../lib/api/views';
+import { handle, liveRuntime, readJson, readQuery } from '../../../server/api/handler';
+import { MessagesListQuerySchema, SendMessageBodySchema } from '../../../server/api/schemas';
+import { messagesView } from '../../../server/api/views';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
@@ -13,11 +13,15 @@ export function GET(request: Request): Promise<Response> {
   });
 }
 
-/** Send as the dashboard user; an unknown recipient is 404 from the router, never a silent drop. */
+/**
+ * Send as the dashboard user; an unknown recipient is 404 from the router, never a silent drop.
+ * `persisted: false`: delivered (or held for the recipient) but not in the database — the disk is
+ * full; it is written when space returns, unless the relay stops first.
+ */
 export function POST(request: Request): Promise<Response> {
   return handle(async () => {
     const { to, body, thread, data } = await readJson(request, SendMessageBodySchema, 'message');
-    const accepted = liveRuntime().router.sendAs(DASHBOARD_USER, to, body, { thread, data });
-    return Response.json(accepted, { status: 201 });
+    const accepted = liveRuntime().router.sendAs(DASHBOARD_USER, to, body, { thread, data, confirmStored: true });
+    return Response.json({ ...accepted, persisted: accepted.persisted ?? true }, { status: 201 });
   });
 }

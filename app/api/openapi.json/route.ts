@@ -1,6 +1,6 @@
-import { buildOpenApiDocument } from '../../../lib/api/openapi';
-import { handle } from '../../../lib/api/handler';
-import { getRuntime } from '../../../lib/runtime';
+import { buildOpenApiDocument } from '../../../server/api/openapi';
+import { handle } from '../../../server/api/handler';
+import { getRuntime } from '../../../server/runtime';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';

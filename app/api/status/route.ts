@@ -1,4 +1,4 @@
-import { handle, liveRuntime } from '../../../lib/api/handler';
+import { handle, liveRuntime } from '../../../server/api/handler';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';

@@ -1,6 +1,6 @@
 import { DASHBOARD_USER } from '../../../lib/protocol';
-import { handle, liveRuntime, readJson } from '../../../lib/api/handler';
-import { SpawnBodySchema } from '../../../lib/api/schemas';
+import { handle, liveRuntime, readJson } from '../../../server/api/handler';
+import { SpawnBodySchema } from '../../../server/api/schemas';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';

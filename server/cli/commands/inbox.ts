@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { CLI_SENDER } from '../../../lib/protocol';
+import { CLI_SENDER, displayName } from '../../../lib/protocol';
 import { withClient, type CliContext } from '../context';
 import { formatTime } from '../format';
 import { CLI_USER } from './spawn';
@@ -25,7 +25,7 @@ export function register(program: Command, ctx: CliContext): void {
         if (opts.json) return ctx.printJson(messages);
         if (messages.length === 0) return ctx.print(`No messages for ${opts.agent}.`);
         for (const m of messages) {
-          ctx.print(`${formatTime(m.timestamp)}  ${m.from}${m.thread ? ` [thread:${m.thread}]` : ''}: ${m.body}`);
+          ctx.print(`${formatTime(m.timestamp)}  ${displayName(m.from)}${m.thread ? ` [thread:${m.thread}]` : ''}: ${m.body}`);
         }
       });
     });

@@ -1,12 +1,22 @@
 import type { Command } from 'commander';
-import { apiGet, connectRealtime, findDashboard } from '../dashboard';
+import { apiRequest, connectRealtime, findDashboard, type DashboardAccess } from '../dashboard';
 import { CliError, type CliContext } from '../context';
 
 /** Prints everything the worker has written so far; returns the offset after the last byte printed. */
-async function printHistory(ctx: CliContext, access: Awaited<ReturnType<typeof findDashboard>>, name: string): Promise<number> {
+async function printHistory(ctx: CliContext, access: DashboardAccess, name: string): Promise<number> {
   let since = 0;
   for (;;) {
-    const res = await apiGet(access, `/api/workers/${encodeURIComponent(name)}/output?since=${since}`);
+    let res: Response;
+    try {
+      res = await apiRequest(access, 'GET', `/api/workers/${encodeURIComponent(name)}/output?since=${since}`);
+    } catch (err) {
+      const gap = (err as CliError & { gap?: { from: number; to: number } }).gap;
+      if ((err as CliError).code !== 'OUTPUT_GAP' || !gap || gap.to <= since) throw err;
+      // Bytes the log lost (the disk was full): said on stderr, and the rest is printed.
+      ctx.stderr.write(`agent-relay: ${(err as Error).message.replace(/^OUTPUT_GAP: /, '')}\n`);
+      since = gap.to;
+      continue;
+    }
     const start = Number(res.headers.get('X-Output-Offset') ?? since);
     const end = Number(res.headers.get('X-Output-End') ?? start);
     const bytes = Buffer.from(await res.arrayBuffer());

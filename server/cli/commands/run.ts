@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { WorkerError } from '../../../lib/protocol';
 import { CliError, EXIT, type CliContext } from '../context';
 
 /** `agent-relay run [--name N] -- <command…>`: wrap a command in this terminal as a relay agent. */
@@ -19,7 +18,7 @@ export function register(program: Command, ctx: CliContext): void {
         process.exitCode = await runWrapped({ command, args, name: opts.name, socketPath: ctx.globals().socket });
       } catch (err) {
         if (err instanceof RunUsageError) throw new CliError(err.message, EXIT.USAGE, 'USAGE');
-        if (err instanceof WorkerError) throw new CliError(`${err.code}: ${err.message}`, EXIT.FAILURE, err.code);
+        // A WorkerError (refused name, unknown CLI) prints as CODE: sentence (toCliError in main.ts).
         throw err;
       }
     });

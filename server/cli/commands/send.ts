@@ -11,6 +11,12 @@ export function parseMs(value: string): number {
   return n;
 }
 
+/** The daemon speaks protocol (LIST_AGENTS); a person at the CLI needs the command that lists names. */
+function refusalSentence(refusal: ErrorPayload, to: string): string {
+  if (refusal.code !== 'NOT_FOUND') return refusal.message;
+  return `No agent or user named "${to.slice(0, 64)}" is connected or known, so the message was not accepted. See the names with: agent-relay agents (or start it first: agent-relay spawn ${to.slice(0, 64)} <cli>).`;
+}
+
 interface SendFlags {
   from: string;
   thread?: string;
@@ -45,7 +51,7 @@ export function register(program: Command, ctx: CliContext): void {
         });
         // The daemon answers frames in order: once this query returns, any refusal of the SEND has arrived.
         await client.status();
-        if (refusal) throw new CliError(`${refusal.code}: ${refusal.message}`, 1, refusal.code);
+        if (refusal) throw new CliError(`${refusal.code}: ${refusalSentence(refusal, to)}`, 1, refusal.code);
         if (replies.length === 0 && opts.wait > 0) {
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, opts.wait);

@@ -11,8 +11,13 @@ interface SpawnFlags {
   model?: string;
   args?: string[];
   interactive?: boolean;
+  worktree?: boolean;
+  base?: string;
+  branch?: string;
+  allowDirty?: boolean;
   wait?: boolean;
   json?: boolean;
+  node?: string;
 }
 
 /**
@@ -40,6 +45,11 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--model <model>', 'model for presets that take one')
     .option('--args <arg...>', 'extra arguments passed to the CLI (as an array, never through a shell)')
     .option('--interactive', 'keep the CLI interactive (presets skip their headless flags)')
+    .option('--worktree', 'run in a new git worktree on its own branch (docs/worktrees.md)')
+    .option('--base <ref>', 'with --worktree: the branch, tag or commit to start from (default: the current HEAD)')
+    .option('--branch <name>', 'with --worktree: the new branch (default relay/<name>)')
+    .option('--allow-dirty', 'with --worktree: start from HEAD although the checkout has uncommitted changes')
+    .option('--node <name>', 'run it on this node of the cluster (default: the relay asked; docs/cluster.md)')
     .option('--wait', 'wait until the worker is running and registered')
     .option('--json', 'print JSON')
     .action(async (name: string, cli: string, _task: string | undefined, opts: SpawnFlags, cmd: Command) => {
@@ -55,10 +65,19 @@ export function register(program: Command, ctx: CliContext): void {
           model: opts.model,
           args: args.length > 0 ? args : undefined,
           interactive: opts.interactive,
+          ...worktreeFlag(opts),
+          ...(opts.node ? { node: opts.node } : {}),
           waitForReady: opts.wait,
         });
         if (opts.json) ctx.printJson(result);
         else ctx.print(`Spawned ${result.name}${result.pid !== undefined ? ` (pid ${result.pid})` : ''}. Watch it with: agent-relay attach ${result.name}`);
       });
     });
+}
+
+/** --worktree, or any of its options alone (--base, --branch, --allow-dirty imply it). */
+export function worktreeFlag(opts: SpawnFlags): { worktree?: true | { base?: string; branch?: string; allowDirty?: boolean } } {
+  if (!opts.worktree && !opts.base && !opts.branch && !opts.allowDirty) return {};
+  const options = { ...(opts.base ? { base: opts.base } : {}), ...(opts.branch ? { branch: opts.branch } : {}), ...(opts.allowDirty ? { allowDirty: true } : {}) };
+  return { worktree: Object.keys(options).length ? options : true };
 }

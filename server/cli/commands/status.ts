@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import { withClient } from '../context';
 import { formatDuration } from '../format';
+import { formatBytes } from '../../storage/disk';
 
 export const STATUS_USER = '__status__';
 
@@ -27,9 +28,17 @@ export function register(program: Command, ctx: CliContext): void {
           ['uptime', formatDuration(status.uptime)],
           ['agents', String(status.agentCount)],
           ['workers', String(status.workerCount)],
-          ['storage', `${status.storage.driver}${status.storage.persistent ? ' (persistent)' : ' (in memory)'}`],
+          ['storage', `${status.storage.driver}${status.storage.persistent ? ' (persistent)' : ' (in memory)'}${status.storage.canWrite ? '' : `, CANNOT WRITE: ${status.storage.lastWriteError ?? 'writes fail'} (${status.storage.heldWrites ?? 0} writes held in memory)`}`],
+          ['disk', status.disk ? `${formatBytes(status.disk.freeBytes)} free of ${formatBytes(status.disk.totalBytes)} (${status.disk.path})` : '-'],
+          ['release', status.containment ? `${status.containment.mode}: ${status.containment.detail}` : '-'],
           ['version', status.version],
         ];
+        if (status.cluster) {
+          // docs/cluster.md: this node, whether NATS is reached, the other nodes and what waits to go to them.
+          const c = status.cluster;
+          const others = c.nodes.filter((n) => n.node !== c.node).map((n) => `${n.node}${n.reachable ? '' : ' (unreachable)'}`);
+          rows.push(['cluster', `node ${c.node} of "${c.cluster}", ${c.connected ? `connected to ${c.server ?? 'NATS'}` : 'NATS NOT REACHED (serving locally, reconnecting)'}; other nodes: ${others.join(', ') || 'none'}${c.outbox.queuedBytes ? `; ${formatBytes(c.outbox.queuedBytes)} waiting to go out` : ''}`]);
+        }
         ctx.print('RUNNING');
         for (const [k, v] of rows) ctx.print(`  ${`${k}:`.padEnd(11)}${v}`);
       });

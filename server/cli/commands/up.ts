@@ -17,6 +17,11 @@ interface UpFlags {
   buildIfStale?: boolean;
   verbose?: boolean;
   maxWorkers?: number;
+  cluster?: string;
+  node?: string;
+  clusterName?: string;
+  clusterCreds?: string;
+  clusterTokenFile?: string;
 }
 
 function parseMaxWorkers(value: string): number {
@@ -38,12 +43,17 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--build-if-stale', 'run next build first when the build is missing or stale')
     .option('--verbose', 'log more')
     .option('--max-workers <n>', 'most workers running at once (default 32)', parseMaxWorkers)
+    .option('--cluster <url>', 'join a cluster through NATS JetStream: nats://HOST:PORT or tls://… (comma-separated for several servers; docs/cluster.md)')
+    .option('--node <name>', 'this relay\'s node name in the cluster (default: the host name)')
+    .option('--cluster-name <name>', 'the cluster\'s name: the prefix of its subjects, stream and bucket (default "default")')
+    .option('--cluster-creds <file>', 'NATS credentials file (nkey/JWT) for the cluster')
+    .option('--cluster-token-file <file>', 'file holding the NATS token for the cluster')
     .action(async (opts: UpFlags) => {
       if (opts.storage !== undefined && opts.storage !== 'sqlite' && opts.storage !== 'memory') {
         throw new CliError(`--storage must be sqlite or memory, not "${opts.storage}".`, EXIT.USAGE);
       }
       // Loaded only here: it pulls in Next, which the other commands must not pay for.
-      const { runUp } = await import('../../lifecycle');
+      const { runUp } = await import('../run-up');
       await runUp({ ...opts, storage: opts.storage as 'sqlite' | 'memory' | undefined, socket: ctx.globals().socket });
     });
 }

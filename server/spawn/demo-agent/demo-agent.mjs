@@ -2,8 +2,8 @@
 // The demo agent (`cli: 'demo'`): behaves like an AI agent in a terminal, deterministically, so
 // tests and demos can run without a real AI CLI. Grammar: docs/workers.md, "Demo agent".
 // Plain ESM, no build step, no dependencies.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, normalize, sep } from 'node:path';
 
 const name = process.env.AGENT_RELAY_NAME || 'demo';
 const outbox = process.env.AGENT_RELAY_OUTBOX || '';
@@ -44,6 +44,24 @@ function writeOutbox(to, text) {
   say(`->relay-file:${id}`);
 }
 
+/**
+ * "edit FILE a|b|c" writes the lines a, b, c to FILE (replacing it); "append FILE a|b" adds lines.
+ * Paths are relative to the agent's working directory and stay inside it, as an agent's edits would.
+ */
+function editFile(file, text, append) {
+  const rel = normalize(file);
+  if (isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`)) {
+    say(`${C.yellow}demo: ${file} is outside my working directory; not editing it${C.reset}`);
+    return;
+  }
+  const lines = text.split('|');
+  const body = `${lines.join('\n')}\n`;
+  mkdirSync(dirname(rel), { recursive: true });
+  if (append) appendFileSync(rel, body);
+  else writeFileSync(rel, body);
+  say(`${C.green}${append ? 'appended to' : 'edited'} ${rel} (${lines.length} line${lines.length === 1 ? '' : 's'})${C.reset}`);
+}
+
 /** One instruction of the grammar; returns false when the text is not one. */
 async function instruction(text) {
   let m;
@@ -73,6 +91,9 @@ async function instruction(text) {
   } else if ((m = /^release (\S+)$/i.exec(t))) {
     await think();
     say(`->relay:release ${m[1]}`);
+  } else if ((m = /^(edit|append) (\S+) (.*)$/i.exec(t))) {
+    await think();
+    editFile(m[2], m[3], m[1].toLowerCase() === 'append');
   } else if ((m = /^print (\d+) bytes$/i.exec(t))) {
     printBytes(Number(m[1]));
   } else if ((m = /^wait (\d+)$/i.exec(t))) {
@@ -146,9 +167,18 @@ function onInput(data) {
   }
 }
 
-say(`${C.bold}${C.cyan}╭─ demo agent ─────────────────────────╮${C.reset}`);
-say(`${C.bold}${C.cyan}│${C.reset} I am ${C.bold}${name}${C.reset}. Type an instruction or /exit.`);
-say(`${C.bold}${C.cyan}╰──────────────────────────────────────╯${C.reset}`);
+/** The banner box, as wide as its text (names are ASCII, one column per character). */
+function banner() {
+  const plain = ` I am ${name}. Type an instruction or /exit. `;
+  const title = '─ demo agent ';
+  const width = Math.max(plain.length, title.length + 1);
+  const line = (s) => `${C.bold}${C.cyan}${s}${C.reset}`;
+  say(line(`╭${title}${'─'.repeat(width - title.length)}╮`));
+  say(`${line('│')} I am ${C.bold}${name}${C.reset}. Type an instruction or /exit.${' '.repeat(width - plain.length)} ${line('│')}`);
+  say(line(`╰${'─'.repeat(width)}╯`));
+}
+
+banner();
 prompt();
 if (process.stdin.isTTY) process.stdin.setRawMode(true);
 process.stdin.on('data', onInput);

@@ -1,5 +1,5 @@
-import { handle, liveRuntime, readJson, workerNameParam, type WorkerRouteContext } from '../../../../../lib/api/handler';
-import { InputBodySchema } from '../../../../../lib/api/schemas';
+import { handle, liveRuntime, readJson, workerNameParam, type WorkerRouteContext } from '../../../../../server/api/handler';
+import { InputBodySchema } from '../../../../../server/api/schemas';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
@@ -9,7 +9,7 @@ export function POST(request: Request, context: WorkerRouteContext): Promise<Res
   return handle(async () => {
     const name = await workerNameParam(context);
     const { data } = await readJson(request, InputBodySchema, 'input');
-    liveRuntime().spawnManager.sendWorkerInput(name, data);
+    await liveRuntime().spawnManager.sendWorkerInput(name, data);
     return Response.json({ ok: true });
   });
 }

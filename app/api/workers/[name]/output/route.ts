@@ -1,5 +1,5 @@
-import { handle, liveRuntime, readQuery, workerNameParam, type WorkerRouteContext } from '../../../../../lib/api/handler';
-import { OUTPUT_MAX_BYTES, OutputQuerySchema } from '../../../../../lib/api/schemas';
+import { handle, liveRuntime, readQuery, workerNameParam, type WorkerRouteContext } from '../../../../../server/api/handler';
+import { OUTPUT_MAX_BYTES, OutputQuerySchema } from '../../../../../server/api/schemas';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';

@@ -1,5 +1,5 @@
-import { handle, liveRuntime, readJson, workerNameParam, type WorkerRouteContext } from '../../../../../lib/api/handler';
-import { ResizeBodySchema } from '../../../../../lib/api/schemas';
+import { handle, liveRuntime, readJson, workerNameParam, type WorkerRouteContext } from '../../../../../server/api/handler';
+import { ResizeBodySchema } from '../../../../../server/api/schemas';
 
 export const dynamic = 'force-dynamic';
 export const runtime = 'nodejs';
@@ -8,7 +8,7 @@ export function POST(request: Request, context: WorkerRouteContext): Promise<Res
   return handle(async () => {
     const name = await workerNameParam(context);
     const { cols, rows } = await readJson(request, ResizeBodySchema, 'resize request');
-    liveRuntime().spawnManager.resize(name, cols, rows);
+    await liveRuntime().spawnManager.resize(name, cols, rows);
     return Response.json({ ok: true });
   });
 }
