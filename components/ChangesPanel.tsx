@@ -129,21 +129,26 @@ export function ChangesPanel({ subject, className = 'absolute inset-0 z-10' }: {
 
   return (
     <div className={`${className} flex min-h-0 flex-col bg-ink-950 text-ink-200`} data-testid={`changes-${name}`}>
-      <div className="flex shrink-0 flex-wrap items-center gap-1.5 border-b border-ink-700/80 bg-ink-900 px-2.5 py-1.5 text-[11px]">
-        <span className="font-mono text-ink-100" title={worktree.path}>
-          {worktree.branch}
-        </span>
-        <span className="text-ink-500">→ {target ?? `${worktree.base} (no branch)`}</span>
-        {data && (
-          <span className="font-mono text-ink-400" data-testid={`changes-summary-${name}`}>
-            {data.files.length} file{data.files.length === 1 ? '' : 's'} <span className="text-run">+{data.additions}</span>{' '}
-            <span className="text-dead">−{data.deletions}</span>
-            {data.ahead ? ` · ${data.ahead} commit${data.ahead === 1 ? '' : 's'}` : ''}
-            {data.uncommitted ? ' · uncommitted' : ''}
-            {!data.unmerged ? ' · merged' : ''}
+      {/* The layout follows the pane's width only, never the text: the summary changes with every push
+          (uncommitted → 1 commit), and on one wrapping row that moved the buttons under the pointer (a
+          click landing mid-move was lost). Summary and branch truncate; the buttons keep their place. */}
+      <div className="flex shrink-0 flex-col gap-1 border-b border-ink-700/80 bg-ink-900 px-2.5 py-1.5 text-[11px] @2xl:flex-row @2xl:items-center">
+        <div className="flex min-w-0 flex-1 items-center gap-1.5 whitespace-nowrap">
+          <span className="truncate font-mono text-ink-100" title={worktree.path}>
+            {worktree.branch}
           </span>
-        )}
-        <div className="ml-auto flex flex-wrap items-center gap-1">
+          <span className="shrink-0 text-ink-500">→ {target ?? `${worktree.base} (no branch)`}</span>
+          {data && (
+            <span className="truncate font-mono text-ink-400" data-testid={`changes-summary-${name}`}>
+              {data.files.length} file{data.files.length === 1 ? '' : 's'} <span className="text-run">+{data.additions}</span>{' '}
+              <span className="text-dead">−{data.deletions}</span>
+              {data.ahead ? ` · ${data.ahead} commit${data.ahead === 1 ? '' : 's'}` : ''}
+              {data.uncommitted ? ' · uncommitted' : ''}
+              {!data.unmerged ? ' · merged' : ''}
+            </span>
+          )}
+        </div>
+        <div className="flex flex-wrap items-center justify-end gap-1 @2xl:shrink-0 @2xl:flex-nowrap">
           <button type="button" className={BTN} disabled={busy !== null || !data?.uncommitted} onClick={() => setCommitMessage(commitMessage === null ? '' : null)} data-testid={`commit-${name}`}>
             Commit
           </button>
@@ -159,7 +164,7 @@ export function ChangesPanel({ subject, className = 'absolute inset-0 z-10' }: {
           </select>
           <button
             type="button"
-            className={`${BTN} !border-accent/50 !text-accent`}
+            className={`${BTN} min-w-[6.75rem] !border-accent/50 !text-accent`}
             disabled={busy !== null || !data?.unmerged || !target}
             onClick={() => void merge()}
             data-testid={`merge-${name}`}
