@@ -225,6 +225,11 @@ describe('Codex as a worker (real CLI, scripted model)', { timeout: 150_000 }, (
   });
 
   it('a Codex that exits right after starting is a spawn failure carrying its last output; release ends a running one politely', async () => {
+    // The release grace `agent-relay up` uses (5 s; this harness's default is 3 s): Codex stops its MCP
+    // servers before it exits, which took over 3 s once in a fresh-clone CI run (SIGTERM then).
+    await relay.close();
+    relay = await startAgentRelay({ releaseGraceMs: 5000 });
+    execFileSync('git', ['init', '-q'], { cwd: relay.projectRoot });
     model = await startOpenAIServer(new ModelScript());
     // What the old preset did: --full-auto no longer exists.
     const err = await relay.manager.spawn({ name: 'Old', cli: 'codex', args: ['--full-auto'], env: envFor('old') }).catch((e: unknown) => e);
