@@ -97,9 +97,13 @@ export function SpawnDialog({ workers, onClose, onSpawned }: { workers: WorkerIn
   const nameRef = useRef<HTMLInputElement>(null);
   const cli = preset === CUSTOM ? command.trim() : preset;
 
-  useEffect(() => {
-    if (!nameEdited) setName(suggestName(cli || 'worker', taken));
-  }, [cli, nameEdited, taken]);
+  // The suggested name follows the CLI and the names taken, but never under the user's hands: a value
+  // replaced while the field has focus drops the selection made to type over it, and what is typed
+  // lands after the new suggestion ("codex-1Cx", in a fresh-clone CI run). It catches up on blur.
+  const suggest = () => {
+    if (!nameEdited && document.activeElement !== nameRef.current) setName(suggestName(cli || 'worker', taken));
+  };
+  useEffect(suggest, [cli, nameEdited, taken]);
 
   const requestBody = (): Record<string, unknown> => ({
     name,
@@ -250,6 +254,7 @@ export function SpawnDialog({ workers, onClose, onSpawned }: { workers: WorkerIn
                 setNameEdited(true);
                 setErrors((x) => ({ ...x, name: undefined }));
               }}
+              onBlur={() => setTimeout(suggest, 0)}
               className={`${border('name', nameError)} font-mono`}
               aria-invalid={nameError ? true : undefined}
               data-testid="spawn-name"
