@@ -5,14 +5,14 @@ import { isValidName } from '../../lib/protocol';
 import { logger } from '../logger';
 
 /**
- * Outbox files: header lines (`TO:`, `KIND:`, `NAME:`, `CLI:`, `MODEL:`, `CWD:`, `THREAD:`), a blank
- * line, then the body. Used by `->relay-file:<id>` and by the outbox watcher for
+ * Outbox files: header lines (`TO:`, `KIND:`, `NAME:`, `CLI:`, `MODEL:`, `CWD:`, `THREAD:`; `NODE:` on a
+ * spawn, the cluster node to run it on: an extension, docs/cluster.md), a blank line, then the body. Used by `->relay-file:<id>` and by the outbox watcher for
  * `<dataDir>/outbox/<agent>/{msg,spawn,release}` (what the published MCP server writes).
  */
 
 export type OutboxCommand =
   | { type: 'message'; to: string; body: string; thread?: string; kind?: string }
-  | { type: 'spawn'; name: string; cli: string; task: string; model?: string; cwd?: string }
+  | { type: 'spawn'; name: string; cli: string; task: string; model?: string; cwd?: string; node?: string }
   | { type: 'release'; name: string; reason?: string };
 
 export function parseOutboxFile(text: string): OutboxCommand | { error: string } {
@@ -31,6 +31,7 @@ export function parseOutboxFile(text: string): OutboxCommand | { error: string }
     return {
       type: 'spawn', name: headers.NAME, cli: headers.CLI, task: body.trim(),
       ...(headers.MODEL ? { model: headers.MODEL } : {}), ...(headers.CWD ? { cwd: headers.CWD } : {}),
+      ...(headers.NODE ? { node: headers.NODE } : {}),
     };
   }
   if (kind === 'release') {

@@ -41,6 +41,8 @@ export function createRelayBridge(deps: RelayBridgeDeps) {
               name: command.name, cli: command.cli, task: command.task, spawnerName: agent,
               ...('model' in command && command.model ? { model: command.model } : {}),
               ...('cwd' in command && command.cwd ? { cwd: command.cwd } : {}),
+              // A cluster node (outbox files' NODE:); the spawn's own validation judges it.
+              ...('node' in command && command.node ? { node: command.node } : {}),
             },
             { requester: agent, trusted: true, fromWorker: deps.isLiveWorker(agent) },
           );

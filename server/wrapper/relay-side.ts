@@ -154,7 +154,8 @@ export function createRelaySide(options: RelaySideOptions): RelaySide {
         case 'spawn': {
           const model = 'model' in command ? command.model : undefined;
           const cwd = 'cwd' in command ? command.cwd : undefined;
-          await chain.spawn({ name: command.name, cli: command.cli, task: command.task, ...(model ? { model } : {}), ...(cwd ? { cwd } : {}) });
+          const node = 'node' in command ? command.node : undefined;
+          await chain.spawn({ name: command.name, cli: command.cli, task: command.task, ...(model ? { model } : {}), ...(cwd ? { cwd } : {}), ...(node ? { node } : {}) });
           return;
         }
         case 'release':

@@ -138,6 +138,34 @@ describe('workers across nodes', () => {
     }
   });
 
+  it('a worker\'s own spawn command (outbox file with NODE:) starts the worker on that node; a refusal is typed into the worker', async () => {
+    const workers = a.cluster.workers;
+    const spawnFile = (name: string, node: string) => `printf 'KIND: spawn\\nNAME: ${name}\\nCLI: cat\\nNODE: ${node}\\n\\n' > "$AGENT_RELAY_OUTBOX/spawn"\r`;
+    const screenOf = async (name: string) => (await workers.readOutput(name, 0)).data.toString();
+    // A worker on B asks for one on A (A allows nested spawns): it runs there, spawned by it.
+    await workers.spawn({ name: 'maker-b', cli: 'bash', args: ['--norc', '--noprofile'], node: 'B' });
+    await until(() => a.cluster.directory.worker('maker-b'), 'maker-b in A\'s directory');
+    await workers.sendWorkerInput('maker-b', spawnFile('made-on-a', 'A'));
+    await until(() => a.spawnManager.getWorker('made-on-a')?.status === 'running', 'made-on-a running on A');
+    expect(b.spawnManager.getWorker('made-on-a')).toBeUndefined();
+    expect(a.spawnManager.getWorker('made-on-a')).toMatchObject({ spawnerName: 'maker-b' });
+    // A node no one knows: nothing starts, and the worker is told why in its terminal.
+    await workers.sendWorkerInput('maker-b', spawnFile('made-nowhere', 'Nowhere'));
+    await expect.poll(() => screenOf('maker-b'), { timeout: 20_000 }).toContain('NO_SUCH_NODE');
+    expect(workers.getWorker('made-nowhere')).toBeUndefined();
+    // A worker on A asks B, whose policy forbids nested spawns: B's denial is final and said.
+    await workers.spawn({ name: 'maker-a', cli: 'bash', args: ['--norc', '--noprofile'] });
+    await workers.sendWorkerInput('maker-a', spawnFile('denied-on-b', 'B'));
+    await expect.poll(() => screenOf('maker-a'), { timeout: 20_000 }).toContain('POLICY_DENIED');
+    expect(b.spawnManager.getWorker('denied-on-b')).toBeUndefined();
+    expect(a.spawnManager.getWorker('denied-on-b')).toBeUndefined();
+    for (const name of ['maker-a', 'maker-b', 'made-on-a']) {
+      await workers.release(name, { force: true }).catch(() => undefined);
+      await until(() => workers.getWorker(name)?.status === 'exited', `${name} exited`);
+      await workers.remove(name);
+    }
+  });
+
   it('over the protocol: SPAWN with node, LIST_WORKERS for the cluster, a message to a remote worker is typed into it', async () => {
     const lead = await RawClient.hello(a.socketPath, 'Lead');
     const spawn = env('SPAWN', { name: 'w2', cli: 'bash', args: ['--norc', '--noprofile'], node: 'B' });

@@ -11,6 +11,7 @@ describe('outbox files', () => {
   it('parses message, spawn and release files', () => {
     expect(parseOutboxFile('TO: Bob\nTHREAD: t9\n\nhello\nworld\n')).toEqual({ type: 'message', to: 'Bob', body: 'hello\nworld', thread: 't9' });
     expect(parseOutboxFile('KIND: spawn\nNAME: W\nCLI: demo\nMODEL: m\nCWD: sub\n\ndo it')).toEqual({ type: 'spawn', name: 'W', cli: 'demo', task: 'do it', model: 'm', cwd: 'sub' });
+    expect(parseOutboxFile('KIND: spawn\nNAME: W\nCLI: demo\nNODE: build-box\n\n')).toEqual({ type: 'spawn', name: 'W', cli: 'demo', task: '', node: 'build-box' });
     expect(parseOutboxFile('KIND: release\nNAME: W\n')).toEqual({ type: 'release', name: 'W' });
     expect(parseOutboxFile('\nno headers')).toHaveProperty('error');
   });
