@@ -6,8 +6,9 @@ import { logger } from '../logger';
 
 /**
  * Outbox files: header lines (`TO:`, `KIND:`, `NAME:`, `CLI:`, `MODEL:`, `CWD:`, `THREAD:`; `NODE:` on a
- * spawn, the cluster node to run it on: an extension, docs/cluster.md), a blank line, then the body. Used by `->relay-file:<id>` and by the outbox watcher for
- * `<dataDir>/outbox/<agent>/{msg,spawn,release}` (what the published MCP server writes).
+ * spawn, the cluster node to run it on: an extension, docs/cluster.md), a blank line, then the body.
+ * Used by `->relay-file:<id>` and by the outbox watcher for `<dataDir>/outbox/<agent>/{msg,spawn,release}`
+ * (what the published MCP server writes).
  */
 
 export type OutboxCommand =

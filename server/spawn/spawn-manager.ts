@@ -250,6 +250,11 @@ export class SpawnManager extends TypedEmitter<SpawnManagerEvents> implements Sp
   }
 
   private prepare(request: SpawnRequest, context: SpawnContext) {
+    // In a cluster, server/cluster takes `node` off before a request reaches this manager; one that
+    // still has it was sent to a relay that is not in a cluster, and would otherwise run here unasked.
+    if (request.node !== undefined) {
+      throw new WorkerError('NO_SUCH_NODE', `This relay is not part of a cluster, so there is no node "${request.node}" to run on. Spawn without a node, or start the relays with agent-relay up --cluster nats://HOST:PORT (docs/cluster.md).`);
+    }
     if (this.policy.allowedClis && !this.policy.allowedClis.includes(request.cli)) {
       throw new WorkerError('POLICY_DENIED', `"${request.cli}" is not in the allowed CLIs (${this.policy.allowedClis.join(', ') || 'none'}).`, 'cli');
     }

@@ -66,6 +66,16 @@ describe('SpawnManager', () => {
     expect(fx.manager.listWorkers()).toEqual([]);
   });
 
+  it('refuses a node on a relay that is not in a cluster (NO_SUCH_NODE) instead of running it here', async () => {
+    fx = makeFixture();
+    const err = await expectCode(fx.manager.spawn({ name: 'far', cli: 'cat', node: 'build-box' }), 'NO_SUCH_NODE');
+    expect(err.message).toContain('not part of a cluster');
+    expect(err.message).toContain('--cluster');
+    const manager = fx.manager;
+    await expectCode(() => manager.resolve({ name: 'far', cli: 'cat', node: 'build-box' }), 'NO_SUCH_NODE');
+    expect(fx.manager.listWorkers()).toEqual([]);
+  });
+
   it('refuses a missing or non-directory cwd with BAD_CWD, and resolves relative cwd against the project', async () => {
     fx = makeFixture();
     await expectCode(fx.manager.spawn({ name: 'a', cli: 'cat', cwd: 'does/not/exist' }), 'BAD_CWD', 'cwd');
