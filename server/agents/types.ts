@@ -107,6 +107,12 @@ export interface AgentProfile {
   politeExit?: string | string[];
   /** How long the CLI gets to exit after its polite exit before SIGTERM (default WORKER_TIMING.politeExitMs, 2 s; never more than the release grace). */
   politeExitMs?: number;
+  /**
+   * Typed again once after this many ms if the CLI still shows its prompt (it did not start to quit):
+   * keys can be taken by something else the moment they arrive (Codex under load, once in a CI run).
+   * Never while it is quitting: by then its prompt is gone.
+   */
+  politeExitRetryMs?: number;
   /** How a message is typed in: bracketed paste when the CLI turned it on, then Enter after a delay. */
   submit: { bracketedPaste: boolean; enterDelayMs: number };
   /** The CLI's input prompt is on screen and it is not busy: input typed now is read as a message. */

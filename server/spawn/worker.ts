@@ -87,6 +87,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
   private releasing: Promise<ReleaseOutcome> | undefined;
   private readonly politeExit?: string | string[];
   private readonly politeExitMs: number;
+  private readonly politeExitRetryMs: number | undefined;
   /** A profiled agent CLI's screen, readiness and attention (server/spawn/agent-session.ts); absent for plain programs. */
   private agent: AgentSession | undefined;
   /**
@@ -117,6 +118,7 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     this.info = { ...launch.info };
     this.politeExit = launch.politeExit;
     this.politeExitMs = launch.profile?.politeExitMs ?? WORKER_TIMING.politeExitMs;
+    this.politeExitRetryMs = launch.profile?.politeExitRetryMs;
     this.exited = new Promise((r) => (this.resolveExited = r));
     this.output = new OutputStore(launch.logPath, archivedBytes, undefined, archivedBytes !== undefined ? launch.info.logGaps : undefined);
     this.output.onGap((gap) => this.onLogGap(gap));
@@ -454,19 +456,32 @@ export class Worker extends TypedEmitter<WorkerEvents> {
     // The polite exit's keys would answer a dialog that is up (Claude Code's trust question takes
     // the Enter of "/exit" as "Yes, I trust this folder"): signals only, then.
     if (this.politeExit && !this.agent?.dialogUp) {
-      try {
-        const parts = typeof this.politeExit === 'string' ? [this.politeExit] : this.politeExit;
-        let wroteAt = 0;
-        for (const [i, part] of parts.entries()) {
-          if (i > 0) await this.reactionTo(wroteAt);
-          if (this.info.status === 'exited') break;
-          this.writeRaw(part);
-          wroteAt = Date.now();
+      const parts = typeof this.politeExit === 'string' ? [this.politeExit] : this.politeExit;
+      const type = async () => {
+        try {
+          let wroteAt = 0;
+          for (const [i, part] of parts.entries()) {
+            if (i > 0) await this.reactionTo(wroteAt);
+            if (this.info.status === 'exited') break;
+            this.writeRaw(part);
+            wroteAt = Date.now();
+          }
+        } catch {
+          // Already gone.
         }
-      } catch {
-        // Already gone.
-      }
-      if (await within(Math.min(this.politeExitMs, graceMs))) return this.outcome('exit');
+      };
+      const waitMs = Math.min(this.politeExitMs, graceMs);
+      const retryMs = this.politeExitRetryMs;
+      await type();
+      if (retryMs !== undefined && retryMs < waitMs) {
+        if (await within(retryMs)) return this.outcome('exit');
+        const state = this.info.status === 'exited' ? undefined : await this.agent?.watch.fresh().catch(() => undefined);
+        if (state?.atPrompt && !state.dialog) await type();
+        if (await within(waitMs - retryMs)) return this.outcome('exit');
+      } else if (await within(waitMs)) return this.outcome('exit');
+      // Said with what is on screen: whether the keys were taken for something else or the CLI was slow to quit.
+      const lines = await this.lastLines(6).catch(() => []);
+      logger.warn({ worker: this.name, waitedMs: waitMs, lastLines: lines }, `worker "${this.name}" did not exit within ${waitMs} ms of its polite exit; sending SIGTERM`);
     }
     this.signalAll('SIGTERM');
     // Once more a moment later: a group signal sent while the guard shell was still starting the
