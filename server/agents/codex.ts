@@ -155,8 +155,8 @@ export const codexProfile: AgentProfile = {
   // It shuts down its MCP servers first (ours is a Node process that may itself still be starting):
   // 60 ms on a quiet machine, and over the 2 s default once in a CI run (released by SIGTERM then).
   politeExitMs: 5000,
-  // Once, after 1.5 s, if its prompt is still there: a fresh-clone CI run saw Codex at its prompt 5 s
-  // after the two Ctrl-C (SIGTERM then); it quits in 0.05-0.4 s when they are read.
+  // Once more after 1.5 s if its prompt is still there: a fresh-clone CI run saw Codex still running
+  // 5 s after the two Ctrl-C (SIGTERM then); it quits in 0.05-0.4 s when they are read.
   politeExitRetryMs: 1500,
   submit: { bracketedPaste: true, enterDelayMs: 50 },
   atPrompt: codexAtPrompt,

@@ -108,9 +108,9 @@ export interface AgentProfile {
   /** How long the CLI gets to exit after its polite exit before SIGTERM (default WORKER_TIMING.politeExitMs, 2 s; never more than the release grace). */
   politeExitMs?: number;
   /**
-   * Typed again once after this many ms if the CLI still shows its prompt (it did not start to quit):
-   * keys can be taken by something else the moment they arrive (Codex under load, once in a CI run).
-   * Never while it is quitting: by then its prompt is gone.
+   * The polite exit is typed once more after this many ms if the CLI still shows its prompt (it did
+   * not start to quit), in case its keys were taken for something else the moment they arrived (Codex
+   * was still running 5 s after them once in a CI run). Never while it quits: its prompt is gone then.
    */
   politeExitRetryMs?: number;
   /** How a message is typed in: bracketed paste when the CLI turned it on, then Enter after a delay. */
