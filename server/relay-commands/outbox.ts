@@ -1,7 +1,8 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isValidName } from '../../lib/protocol';
+import { isValidName, type SpawnRequest } from '../../lib/protocol';
+import type { RelayCommand } from './grammar.mjs';
 import { logger } from '../logger';
 
 /**
@@ -15,6 +16,20 @@ export type OutboxCommand =
   | { type: 'message'; to: string; body: string; thread?: string; kind?: string }
   | { type: 'spawn'; name: string; cli: string; task: string; model?: string; cwd?: string; node?: string }
   | { type: 'release'; name: string; reason?: string };
+
+/**
+ * The SpawnRequest an agent's spawn command asks for, whichever way it came (a `->relay:spawn` line
+ * has name, cli and task; an outbox file may add model, cwd and node). The caller adds who asked.
+ */
+export function spawnRequestOf(command: Extract<OutboxCommand | RelayCommand, { type: 'spawn' }>): SpawnRequest {
+  return {
+    name: command.name, cli: command.cli, task: command.task,
+    ...('model' in command && command.model ? { model: command.model } : {}),
+    ...('cwd' in command && command.cwd ? { cwd: command.cwd } : {}),
+    // A cluster node (outbox files' NODE:); the spawn's own validation judges it.
+    ...('node' in command && command.node ? { node: command.node } : {}),
+  };
+}
 
 export function parseOutboxFile(text: string): OutboxCommand | { error: string } {
   const normalized = text.replace(/\r\n/g, '\n');

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { RouterError, type RelayRouter } from '../router/types';
 import { WorkerError, type SpawnRequest } from '../../lib/protocol';
 import type { OutboxCommand } from '../relay-commands/outbox';
-import { parseOutboxFile, takeOutboxFile } from '../relay-commands/outbox';
+import { parseOutboxFile, spawnRequestOf, takeOutboxFile } from '../relay-commands/outbox';
 import type { RelayCommand } from '../relay-commands/grammar.mjs';
 import { logger } from '../logger';
 import type { SpawnContext } from './types';
@@ -36,16 +36,7 @@ export function createRelayBridge(deps: RelayBridgeDeps) {
           });
           return;
         case 'spawn':
-          await deps.spawn(
-            {
-              name: command.name, cli: command.cli, task: command.task, spawnerName: agent,
-              ...('model' in command && command.model ? { model: command.model } : {}),
-              ...('cwd' in command && command.cwd ? { cwd: command.cwd } : {}),
-              // A cluster node (outbox files' NODE:); the spawn's own validation judges it.
-              ...('node' in command && command.node ? { node: command.node } : {}),
-            },
-            { requester: agent, trusted: true, fromWorker: deps.isLiveWorker(agent) },
-          );
+          await deps.spawn({ ...spawnRequestOf(command), spawnerName: agent }, { requester: agent, trusted: true, fromWorker: deps.isLiveWorker(agent) });
           return;
         case 'release':
           await deps.release(command.name, { reason: 'reason' in command ? command.reason : `released by ${agent}` });

@@ -5,6 +5,7 @@ import {
   createInjectionQueue,
   formatInjectedMessage,
   parseOutboxFile,
+  spawnRequestOf,
   takeOutboxFile,
   type OutboxCommand,
 } from '../relay-commands';
@@ -151,13 +152,9 @@ export function createRelaySide(options: RelaySideOptions): RelaySide {
         case 'message':
           client.send(command.to, command.body, command.thread ? { thread: command.thread } : {});
           return;
-        case 'spawn': {
-          const model = 'model' in command ? command.model : undefined;
-          const cwd = 'cwd' in command ? command.cwd : undefined;
-          const node = 'node' in command ? command.node : undefined;
-          await chain.spawn({ name: command.name, cli: command.cli, task: command.task, ...(model ? { model } : {}), ...(cwd ? { cwd } : {}), ...(node ? { node } : {}) });
+        case 'spawn':
+          await chain.spawn(spawnRequestOf(command));
           return;
-        }
         case 'release':
           await chain.release(command.name, { reason: ('reason' in command && command.reason) || `released by ${options.name}` });
           return;
