@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentProfile } from '../../server/agents/types';
 import { Worker } from '../../server/spawn/worker';
 import type { WorkerInfo } from '../../lib/protocol';
+import { waitFor } from './helpers';
 
 /**
  * Release's polite exit, typed again once while the CLI still shows its prompt (politeExitRetryMs):
@@ -41,11 +42,7 @@ async function started(retryMs: number | undefined): Promise<Worker> {
     taskDelivered: false, cols: 80, rows: 24, outputBytes: 0,
   };
   const w = Worker.launch({ info, file: '/bin/bash', args: ['--norc', '--noprofile', '-c', SCRIPT], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', TERM: 'xterm-256color' }, politeExit: 'q', logPath: join(dir, 'two-q.log'), profile: profile(retryMs) });
-  const deadline = Date.now() + 10_000;
-  while (!(await w.lastLines(3)).some((l) => l.startsWith('>'))) {
-    if (Date.now() > deadline) throw new Error('the prompt never showed');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(async () => (await w.lastLines(3)).some((l) => l.startsWith('>')), 10_000, 'the prompt');
   return w;
 }
 
