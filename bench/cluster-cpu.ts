@@ -20,7 +20,7 @@ function cpu(pid: number): number {
   return (Number(f[11]) + Number(f[12])) * 10; // ms (CLK_TCK 100)
 }
 function startNode(options: Record<string, unknown>): Promise<{ socketPath: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [...(process.env.PROF && options.node === 'A' ? ['--cpu-prof', '--cpu-prof-dir=/tmp/ppprof'] : []), '--import', 'tsx', join(ROOT, 'test/cluster/node-main.ts'), JSON.stringify({ ...options, project: join(root, `node-${String(options.node)}`) })], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AGENT_RELAY_HOME: join(root, 'home') } });
+  const child = spawn(process.execPath, [...(process.env.PROF && (options.node === 'A' || options.node === 'S') ? ['--cpu-prof', '--cpu-prof-dir=/tmp/ppprof'] : []), '--import', 'tsx', join(ROOT, 'test/cluster/node-main.ts'), JSON.stringify({ ...options, project: join(root, `node-${String(options.node)}`) })], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AGENT_RELAY_HOME: join(root, 'home') } });
   return new Promise((res) => { let out = ''; child.stdout!.on('data', (d) => { out += d; const m = /"socketPath":"([^"]+)"/.exec(out); if (m) res({ socketPath: m[1], child }); }); });
 }
 const mode = process.argv[2] ?? 'cluster';

@@ -31,7 +31,25 @@ export interface ClusterConnection {
   names: ClusterNames;
   /** Largest NATS message the server takes. */
   maxPayload: number;
+  /**
+   * Hands what nats.js holds for the socket to it now. nats.js writes publishes in a microtask,
+   * after everything else the event loop's turn still does (for a SEND: the outbox, the sender's
+   * reply, other frames of the same read; ~40 µs per hop of a cross-node round trip here,
+   * docs/performance.md "Cluster: where a round trip goes"). No-op if nats.js's internals moved
+   * (test/cluster/send-now.test.ts fails then).
+   */
+  sendNow(): void;
   close(): Promise<void>;
+}
+
+/** nats.js's protocol handler, reached past its public type (pinned @nats-io/nats-core 3.x: `nc.protocol.flushPending()`). */
+export function sendNowOf(nc: NatsConnection): () => void {
+  const protocol = (nc as unknown as { protocol?: { flushPending?: () => void } }).protocol;
+  if (typeof protocol?.flushPending !== 'function') {
+    logger.debug('cluster: nats.js has no protocol.flushPending; live copies go at the end of the turn');
+    return () => undefined;
+  }
+  return () => protocol.flushPending!();
 }
 
 export class ClusterConnectError extends Error {}
@@ -124,6 +142,7 @@ export async function connectCluster(config: ClusterConfig): Promise<ClusterConn
     return {
       nc, js, jsm, kv, names,
       maxPayload: info?.max_payload ?? 1_048_576,
+      sendNow: sendNowOf(nc),
       close: async () => {
         await nc.drain().catch(() => nc.close());
       },

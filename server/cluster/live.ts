@@ -80,6 +80,8 @@ export class LiveSender {
         this.stats.sent += end - start;
         start = end;
       }
+      // On the socket now, ahead of the rest of this turn's work (the outbox, the sender's reply).
+      this.conn.sendNow();
     } catch (err) {
       // Disconnected: the stream brings them.
       logger.debug({ err, node }, 'cluster: live copies not sent; the stream carries them');

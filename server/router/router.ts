@@ -283,8 +283,9 @@ export class Router extends TypedEmitter<RouterEvents> implements RelayRouter {
     const isBroadcast = message.originalTo === BROADCAST || message.originalTo === USERS;
     const targets = isBroadcast && message.topic !== undefined ? holders.filter((ep) => ep.topics.has(message.topic!)) : holders;
     if (targets.length === 0) return 'settled';
+    let stored: StoredMessage | undefined;
     if (!existing) {
-      const stored: StoredMessage = {
+      stored = {
         id: message.id,
         from: message.from,
         to: message.originalTo ?? message.to,
@@ -299,7 +300,6 @@ export class Router extends TypedEmitter<RouterEvents> implements RelayRouter {
       if (message.topic !== undefined) stored.topic = message.topic;
       if (message.meta !== undefined) stored.meta = message.meta;
       this.unstored.add(stored, this.storage.saveMessage(stored));
-      this.emit('message', toView(stored));
     }
     let settled = false;
     const settle: PeerAckCallback = (ack) => {
@@ -319,6 +319,8 @@ export class Router extends TypedEmitter<RouterEvents> implements RelayRouter {
       // A socket client that said it never ACKs (HELLO capabilities.ack false) has it once it is written.
       if ((ep as { acks?: boolean }).acks === false) settle(undefined);
     }
+    // After the recipient's copy, as dispatch() does: the dashboard's views do not delay the agent.
+    if (stored) this.emit('message', toView(stored));
     return 'delivered';
   }
 
