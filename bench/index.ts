@@ -40,8 +40,9 @@ const FIELDS: Record<Section, string[]> = {
   mcp: ['tools_list_ms', 'raw_tools_list_ms', 'tools', 'tools_list_cpu_ms', 'raw_tools_list_cpu_ms'],
   browser_echo: ['p50_ms', 'p99_ms', 'raw_p50_ms', 'raw_p99_ms'],
   // Issue 12: cross-node figures through NATS JetStream beside one plain relay's, same run, and the load.
-  // raw_js_rtt_*: the same ping-pong through JetStream alone between two processes (the engine's floor).
-  cluster: ['rtt_p50_ms', 'rtt_p99_ms', 'msgs_per_s', 'lost', 'duplicates', 'single_rtt_p50_ms', 'single_rtt_p99_ms', 'single_msgs_per_s', 'rtt_ratio', 'raw_js_rtt_p50_ms', 'raw_js_rtt_p99_ms', 'load_1m'],
+  // raw_js_rtt_*: the same ping-pong through JetStream alone between two processes (the engine's floor);
+  // raw_core_rtt_*: over core NATS alone (the live copies' floor).
+  cluster: ['rtt_p50_ms', 'rtt_p99_ms', 'msgs_per_s', 'lost', 'duplicates', 'single_rtt_p50_ms', 'single_rtt_p99_ms', 'single_msgs_per_s', 'rtt_ratio', 'raw_js_rtt_p50_ms', 'raw_js_rtt_p99_ms', 'raw_core_rtt_p50_ms', 'raw_core_rtt_p99_ms', 'load_1m'],
 };
 
 const RUNNERS: Record<Section, SectionRunner> = {

@@ -10,6 +10,8 @@ import { msSince, percentile } from '../stats';
  * relay's stream and consumer settings (work-queue file stream, msgID, a durable pull consumer per
  * side with max_ack_pending 1, explicit ack after the message was handled) and nothing of the relay.
  * The child is this file run with `echo <url>` (bench/sections/cluster.ts starts it).
+ * `rawCoreRtt`: the floor of the live copies' way (core NATS publish and subscribe, no stream), the
+ * same two processes, the child run with `core-echo <url>`.
  */
 
 const STREAM = 'BENCH_RAW';
@@ -70,6 +72,50 @@ export async function rawJetStreamRtt(url: string, pings: number): Promise<{ p50
     child.kill();
     await nc.close().catch(() => undefined);
   }
+}
+
+/** Ping-pong over core NATS between this process and a child that answers each ping at once. */
+export async function rawCoreRtt(url: string, pings: number): Promise<{ p50: number; p99: number }> {
+  const nc = await connect({ servers: url, noAsyncTraces: true });
+  const child = fork(import.meta.filename, ['core-echo', url], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once('message', () => resolve());
+      child.once('exit', (code) => reject(new MeasureError(`cluster: the raw core NATS echo exited (${code}) before it was ready`)));
+    });
+    let waiter: ((body: string) => void) | undefined;
+    const sub = nc.subscribe('bench-raw-core.a', { callback: (_err, m) => waiter?.(m.string()) });
+    await nc.flush();
+    const rtts: number[] = [];
+    try {
+      for (let i = 0; i < pings; i++) {
+        const start = process.hrtime.bigint();
+        await new Promise<void>((resolve, reject) => {
+          const t = setTimeout(() => reject(new MeasureError(`cluster: raw core NATS ping ${i} got no pong within 10 s`)), 10_000);
+          waiter = (body) => {
+            if (body !== `p${i}`) return;
+            clearTimeout(t);
+            resolve();
+          };
+          nc.publish('bench-raw-core.b', `p${i}`);
+        });
+        rtts.push(msSince(start));
+      }
+    } finally {
+      sub.unsubscribe();
+    }
+    return { p50: percentile(rtts, 50), p99: percentile(rtts, 99) };
+  } finally {
+    child.kill();
+    await nc.close().catch(() => undefined);
+  }
+}
+
+if (process.argv[2] === 'core-echo') {
+  const nc = await connect({ servers: process.argv[3], noAsyncTraces: true });
+  nc.subscribe('bench-raw-core.b', { callback: (_err, m) => nc.publish('bench-raw-core.a', m.data) });
+  await nc.flush();
+  process.send?.('ready');
 }
 
 if (process.argv[2] === 'echo') {

@@ -8,7 +8,7 @@ import { clusterNames } from '../../server/cluster/names';
 import { startNats, type NatsServer } from '../../test/cluster/nats';
 import { floodOneWay, pingPong } from '../flood';
 import { MeasureError, type BenchContext, type SectionResult } from '../context';
-import { rawJetStreamRtt } from './cluster-raw';
+import { rawCoreRtt, rawJetStreamRtt } from './cluster-raw';
 import { percentile, round } from '../stats';
 
 /**
@@ -139,6 +139,9 @@ export async function clusterSection(ctx: BenchContext, out: SectionResult): Pro
     // The engine's floor: the same round trip through JetStream alone (no relay), same server, same run.
     const raw = await rawJetStreamRtt(nats.url, pings);
     Object.assign(out, { raw_js_rtt_p50_ms: round(raw.p50), raw_js_rtt_p99_ms: round(raw.p99) });
+    // The live copies' floor: core NATS between two processes, no stream, nothing of the relay.
+    const core = await rawCoreRtt(nats.url, pings);
+    Object.assign(out, { raw_core_rtt_p50_ms: round(core.p50), raw_core_rtt_p99_ms: round(core.p99) });
     if (c.lost > 0) ctx.note(`cluster: ${c.lost} of ${oneWay} cross-node messages never arrived`);
     ctx.note(`cluster: measured at a 1-minute load average of ${out.load_1m} on ${ctx.args.quick ? 'quick' : 'full'} sizes`);
   } finally {

@@ -31,7 +31,7 @@ describe('sendNow', () => {
   it('hands a publish to the socket at once; without it nats.js holds it until its microtask', async () => {
     const outbound = (nc as unknown as Internals).protocol.outbound;
     const got: string[] = [];
-    const sub = nc.subscribe('send-now.test', { callback: (_e, m) => got.push(m.string()) });
+    const sub = nc.subscribe('send-now.test', { callback: (_e, m) => void got.push(m.string()) });
     await nc.flush();
 
     nc.publish('send-now.test', 'held');
