@@ -33,7 +33,7 @@ const PAGE = `<!doctype html>
 <script>
 const q = new URLSearchParams(location.search);
 const term = new Terminal({
-  cursorBlink: true,
+  cursorBlink: false,
   fontFamily: '"JetBrains Mono", "DejaVu Sans Mono", "Liberation Mono", monospace',
   fontSize: 13, lineHeight: 1.15, scrollback: 5000, cols: Number(q.get('cols') || 120), rows: Number(q.get('rows') || 32),
   theme: { background: '#0a0d12', foreground: '#d6dde8', cursor: '#2dd4bf' },

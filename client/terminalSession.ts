@@ -154,7 +154,10 @@ export class TerminalSession {
     host.dataset.terminal = this.name;
     const term = new Terminal({
       allowProposedApi: true,
-      cursorBlink: true,
+      // A steady cursor, as VS Code's terminal and WeTTY draw it (decision 0016): xterm's DOM renderer
+      // blinks with a CSS animation that never stops, so Chromium has a frame pending at every
+      // keystroke and holds the echo's socket message until it (p50 27 ms → 11 ms in the page).
+      cursorBlink: false,
       fontFamily: '"JetBrains Mono", "DejaVu Sans Mono", "Liberation Mono", monospace',
       fontSize: 13,
       lineHeight: 1.15,
