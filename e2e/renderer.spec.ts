@@ -42,6 +42,18 @@ test('without a GPU the pane uses the DOM renderer and says why', async ({ page 
   await typeAndSee(page, 'dom');
 });
 
+test('while a terminal has the keyboard nothing in the page animates (decision 0016: no frame for the echo to wait on)', async ({ page }) => {
+  await page.setViewportSize({ width: 1400, height: 860 });
+  await openDashboard(page);
+  await openWorker(page, NAME);
+  const running = () => page.evaluate(() => document.getAnimations().filter((a) => a.playState === 'running').map((a) => (a as CSSAnimation).animationName ?? a.constructor.name));
+  // The worker's status dot pulses while the focus is elsewhere: the check below can see animations.
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await expect.poll(running).toContain('pulse-ring');
+  await typeAndSee(page, 'steady');
+  expect(await running()).toEqual([]);
+});
+
 test.describe('in a Chromium with software WebGL (SwiftShader)', () => {
   let browser: Browser;
   test.beforeAll(async () => {
