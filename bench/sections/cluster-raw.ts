@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { AckPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { MeasureError } from '../context';
@@ -36,40 +36,60 @@ async function side(nc: NatsConnection, durable: string, filter: string, onMessa
   return () => (stopped = true);
 }
 
+/** This file run as the echo child (`echo` or `core-echo`), once it says it is ready. */
+async function forkEcho(mode: string, url: string, what: string): Promise<ChildProcess> {
+  const child = fork(import.meta.filename, [mode, url], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new MeasureError(`cluster: the raw ${what} echo exited (${code}) before it was ready`)));
+  });
+  return child;
+}
+
+/**
+ * `pings` round trips one after another: `ping(body)` sends one, and the pong arrives through the
+ * callback handed to `listen` (which returns how to stop listening).
+ */
+async function timePings(
+  pings: number,
+  what: string,
+  listen: (pong: (body: string) => void) => Promise<() => void>,
+  ping: (body: string, i: number) => Promise<unknown> | void,
+): Promise<{ p50: number; p99: number }> {
+  let waiter: ((body: string) => void) | undefined;
+  const stop = await listen((body) => waiter?.(body));
+  const rtts: number[] = [];
+  try {
+    for (let i = 0; i < pings; i++) {
+      const start = process.hrtime.bigint();
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new MeasureError(`cluster: raw ${what} ping ${i} got no pong within 10 s`)), 10_000);
+        waiter = (body) => {
+          if (body !== `p${i}`) return;
+          clearTimeout(t);
+          resolve();
+        };
+        ping(`p${i}`, i)?.catch(reject);
+      });
+      rtts.push(msSince(start));
+    }
+  } finally {
+    stop();
+  }
+  return { p50: percentile(rtts, 50), p99: percentile(rtts, 99) };
+}
+
 export async function rawJetStreamRtt(url: string, pings: number): Promise<{ p50: number; p99: number }> {
   const nc = await connect({ servers: url, noAsyncTraces: true });
-  const child = fork(import.meta.filename, ['echo', url], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  let child: ChildProcess | undefined;
   try {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: STREAM, subjects: ['bench-raw.>'], retention: RetentionPolicy.Workqueue, storage: StorageType.File });
-    await new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
-      child.once('exit', (code) => reject(new MeasureError(`cluster: the raw JetStream echo exited (${code}) before it was ready`)));
-    });
+    child = await forkEcho('echo', url, 'JetStream');
     const js = jetstream(nc);
-    let waiter: ((body: string) => void) | undefined;
-    const stop = await side(nc, 'raw_a', 'bench-raw.a', (body) => waiter?.(body));
-    const rtts: number[] = [];
-    try {
-      for (let i = 0; i < pings; i++) {
-        const start = process.hrtime.bigint();
-        await new Promise<void>((resolve, reject) => {
-          const t = setTimeout(() => reject(new MeasureError(`cluster: raw JetStream ping ${i} got no pong within 10 s`)), 10_000);
-          waiter = (body) => {
-            if (body !== `p${i}`) return;
-            clearTimeout(t);
-            resolve();
-          };
-          js.publish('bench-raw.b', `p${i}`, { msgID: `a-${i}` }).catch(reject);
-        });
-        rtts.push(msSince(start));
-      }
-    } finally {
-      stop();
-    }
-    return { p50: percentile(rtts, 50), p99: percentile(rtts, 99) };
+    return await timePings(pings, 'JetStream', (pong) => side(nc, 'raw_a', 'bench-raw.a', pong), (body, i) => js.publish('bench-raw.b', body, { msgID: `a-${i}` }));
   } finally {
-    child.kill();
+    child?.kill();
     await nc.close().catch(() => undefined);
   }
 }
@@ -77,36 +97,17 @@ export async function rawJetStreamRtt(url: string, pings: number): Promise<{ p50
 /** Ping-pong over core NATS between this process and a child that answers each ping at once. */
 export async function rawCoreRtt(url: string, pings: number): Promise<{ p50: number; p99: number }> {
   const nc = await connect({ servers: url, noAsyncTraces: true });
-  const child = fork(import.meta.filename, ['core-echo', url], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  let child: ChildProcess | undefined;
   try {
-    await new Promise<void>((resolve, reject) => {
-      child.once('message', () => resolve());
-      child.once('exit', (code) => reject(new MeasureError(`cluster: the raw core NATS echo exited (${code}) before it was ready`)));
-    });
-    let waiter: ((body: string) => void) | undefined;
-    const sub = nc.subscribe('bench-raw-core.a', { callback: (_err, m) => waiter?.(m.string()) });
-    await nc.flush();
-    const rtts: number[] = [];
-    try {
-      for (let i = 0; i < pings; i++) {
-        const start = process.hrtime.bigint();
-        await new Promise<void>((resolve, reject) => {
-          const t = setTimeout(() => reject(new MeasureError(`cluster: raw core NATS ping ${i} got no pong within 10 s`)), 10_000);
-          waiter = (body) => {
-            if (body !== `p${i}`) return;
-            clearTimeout(t);
-            resolve();
-          };
-          nc.publish('bench-raw-core.b', `p${i}`);
-        });
-        rtts.push(msSince(start));
-      }
-    } finally {
-      sub.unsubscribe();
-    }
-    return { p50: percentile(rtts, 50), p99: percentile(rtts, 99) };
+    child = await forkEcho('core-echo', url, 'core NATS');
+    const listen = async (pong: (body: string) => void) => {
+      const sub = nc.subscribe('bench-raw-core.a', { callback: (_err, m) => pong(m.string()) });
+      await nc.flush();
+      return () => sub.unsubscribe();
+    };
+    return await timePings(pings, 'core NATS', listen, (body) => nc.publish('bench-raw-core.b', body));
   } finally {
-    child.kill();
+    child?.kill();
     await nc.close().catch(() => undefined);
   }
 }
