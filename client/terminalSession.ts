@@ -21,6 +21,8 @@ import { chooseRenderer, type RendererChoice } from './renderer';
  */
 export const ACK_BYTES = FlowControl.ACK_BYTES;
 export const ACK_IDLE_MS = 20;
+/** The renderer is chosen at the latest this long after the terminal opened, drawn or not. */
+const RENDERER_CHOICE_LATEST_MS = 1_000;
 
 /** What the page received from one worker, for the e2e tests (window.__agentRelay.streams). */
 export interface StreamStats {
@@ -115,7 +117,7 @@ export class TerminalSession {
       this.term.open(this.host);
       this.opened = true;
       markOnce('terminal-open');
-      this.loadRenderer(this.term);
+      this.loadRendererAfterFirstFrame(this.term);
       // Drawn now, without waiting for the socket; the attach below asks only for what came after it.
       if (this.primed && this.stats.offset === null) this.onSnapshot(this.primed);
       this.primed = null;
@@ -176,6 +178,28 @@ export class TerminalSession {
     if (this.workerSize) term.resize(this.workerSize.cols, this.workerSize.rows);
     this.term = term;
     this.host = host;
+  }
+
+  /**
+   * The renderer is chosen once the first screen is on it: the check creates a WebGL context, which
+   * costs the main thread ~40 ms in headless Chromium (software WebGL), and the DOM renderer xterm
+   * opens with draws that screen meanwhile (docs/performance.md, 24).
+   */
+  private loadRendererAfterFirstFrame(term: Terminal): void {
+    let done = false;
+    const go = () => {
+      if (done) return;
+      done = true;
+      first.dispose();
+      clearTimeout(fallback);
+      // After the frame's own work: a task of its own.
+      setTimeout(() => {
+        if (this.term === term) this.loadRenderer(term);
+      }, 0);
+    };
+    const first = term.onRender(go);
+    // Nothing drawn (a hidden pane): choose anyway.
+    const fallback = setTimeout(go, RENDERER_CHOICE_LATEST_MS);
   }
 
   /**
