@@ -1,5 +1,7 @@
 'use client';
 
+import type { Terminal } from '@xterm/xterm';
+
 /**
  * Which xterm.js renderer a terminal uses. WebGL (`@xterm/addon-webgl`) draws from a glyph texture on
  * the GPU and is the fastest where the GPU does the work; where WebGL is emulated on the CPU
@@ -20,6 +22,8 @@ export interface RendererChoice {
 }
 
 export const RENDERER_OVERRIDE_KEY = 'agent-relay.renderer';
+/** The renderer is chosen at the latest this long after the terminal opened, drawn or not. */
+const CHOICE_LATEST_MS = 1_000;
 
 /** Renderer strings of WebGL implementations that run on the CPU. */
 const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|softpipe|software|microsoft basic render|mesa offscreen/i;
@@ -73,4 +77,53 @@ export function chooseRenderer(): RendererChoice {
 /** Human label for the pane header. */
 export function rendererLabel(kind: RendererKind): string {
   return kind === 'webgl' ? 'WebGL' : 'DOM';
+}
+
+/**
+ * Puts `term` on the renderer chooseRenderer() picks, once its first screen is drawn: the check
+ * creates a WebGL context, which costs the main thread ~40 ms in headless Chromium (software
+ * WebGL), and the DOM renderer xterm opens with draws that screen meanwhile (docs/performance.md,
+ * 24). The WebGL addon is imported only when it will be used; a lost WebGL context falls back to
+ * the DOM renderer. `report` gets each choice, while `current()` says the terminal is still in use.
+ */
+export function applyRendererAfterFirstFrame(term: Terminal, current: () => boolean, report: (choice: RendererChoice) => void): void {
+  const go = () => {
+    first.dispose();
+    clearTimeout(latest);
+    // After the frame's own work: a task of its own.
+    setTimeout(() => {
+      if (current()) loadRenderer(term, current, report);
+    }, 0);
+  };
+  const first = term.onRender(go);
+  // Nothing drawn (a hidden pane): choose anyway.
+  const latest = setTimeout(go, CHOICE_LATEST_MS);
+}
+
+function loadRenderer(term: Terminal, current: () => boolean, report: (choice: RendererChoice) => void): void {
+  const choice = chooseRenderer();
+  if (choice.kind === 'dom') {
+    report(choice);
+    return;
+  }
+  const fallBack = (reason: string) => {
+    if (current()) report({ kind: 'dom', reason });
+  };
+  import('@xterm/addon-webgl').then(
+    ({ WebglAddon }) => {
+      if (!current()) return;
+      try {
+        const addon = new WebglAddon();
+        addon.onContextLoss(() => {
+          addon.dispose();
+          fallBack('the WebGL context was lost');
+        });
+        term.loadAddon(addon);
+        report(choice);
+      } catch (err) {
+        fallBack(`WebGL did not start (${(err as Error).message})`);
+      }
+    },
+    (err: unknown) => fallBack(`the WebGL renderer did not load (${(err as Error).message})`),
+  );
 }

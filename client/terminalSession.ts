@@ -9,7 +9,7 @@ import { markOnce } from './perfMarks';
 import { Sha256 } from './sha256';
 import { getSocket } from './socket';
 import { loadXterm, TERMINAL_THEME } from './xtermLoader';
-import { chooseRenderer, type RendererChoice } from './renderer';
+import { applyRendererAfterFirstFrame, type RendererChoice } from './renderer';
 
 /**
  * Flow control from the page's side (constants shared with the server in lib/realtime/flow-control.ts).
@@ -21,8 +21,6 @@ import { chooseRenderer, type RendererChoice } from './renderer';
  */
 export const ACK_BYTES = FlowControl.ACK_BYTES;
 export const ACK_IDLE_MS = 20;
-/** The renderer is chosen at the latest this long after the terminal opened, drawn or not. */
-const RENDERER_CHOICE_LATEST_MS = 1_000;
 
 /** What the page received from one worker, for the e2e tests (window.__agentRelay.streams). */
 export interface StreamStats {
@@ -117,7 +115,8 @@ export class TerminalSession {
       this.term.open(this.host);
       this.opened = true;
       markOnce('terminal-open');
-      this.loadRendererAfterFirstFrame(this.term);
+      const term = this.term;
+      applyRendererAfterFirstFrame(term, () => this.term === term, (renderer) => this.setState({ renderer }));
       // Drawn now, without waiting for the socket; the attach below asks only for what came after it.
       if (this.primed && this.stats.offset === null) this.onSnapshot(this.primed);
       this.primed = null;
@@ -178,61 +177,6 @@ export class TerminalSession {
     if (this.workerSize) term.resize(this.workerSize.cols, this.workerSize.rows);
     this.term = term;
     this.host = host;
-  }
-
-  /**
-   * The renderer is chosen once the first screen is on it: the check creates a WebGL context, which
-   * costs the main thread ~40 ms in headless Chromium (software WebGL), and the DOM renderer xterm
-   * opens with draws that screen meanwhile (docs/performance.md, 24).
-   */
-  private loadRendererAfterFirstFrame(term: Terminal): void {
-    let done = false;
-    const go = () => {
-      if (done) return;
-      done = true;
-      first.dispose();
-      clearTimeout(fallback);
-      // After the frame's own work: a task of its own.
-      setTimeout(() => {
-        if (this.term === term) this.loadRenderer(term);
-      }, 0);
-    };
-    const first = term.onRender(go);
-    // Nothing drawn (a hidden pane): choose anyway.
-    const fallback = setTimeout(go, RENDERER_CHOICE_LATEST_MS);
-  }
-
-  /**
-   * WebGL where the GPU draws, else xterm's DOM renderer (client/renderer.ts). The addon is
-   * imported only when it will be used, after the terminal has drawn with the DOM renderer, so it is
-   * not on the first paint's path; a lost WebGL context falls back to the DOM renderer.
-   */
-  private loadRenderer(term: Terminal): void {
-    const choice = chooseRenderer();
-    if (choice.kind === 'dom') {
-      this.setState({ renderer: choice });
-      return;
-    }
-    const fallBack = (reason: string) => {
-      if (this.term === term) this.setState({ renderer: { kind: 'dom', reason } });
-    };
-    import('@xterm/addon-webgl').then(
-      ({ WebglAddon }) => {
-        if (this.term !== term) return;
-        try {
-          const addon = new WebglAddon();
-          addon.onContextLoss(() => {
-            addon.dispose();
-            fallBack('the WebGL context was lost');
-          });
-          term.loadAddon(addon);
-          this.setState({ renderer: choice });
-        } catch (err) {
-          fallBack(`WebGL did not start (${(err as Error).message})`);
-        }
-      },
-      (err: unknown) => fallBack(`the WebGL renderer did not load (${(err as Error).message})`),
-    );
   }
 
   /** Start from a screen the server rendered into the page (used only if nothing was received before the terminal opens). */
