@@ -100,8 +100,9 @@ export function SpawnDialog({ workers, onClose, onSpawned }: { workers: WorkerIn
   // The suggested name follows the CLI and the names taken, but never under the user's hands: a value
   // replaced while the field has focus drops the selection made to type over it, and what is typed
   // lands after the new suggestion ("codex-1Cx", in a fresh-clone CI run). It catches up on blur.
+  const suggestionFor = (cliName: string) => suggestName(cliName || 'worker', taken);
   const suggest = () => {
-    if (!nameEdited && document.activeElement !== nameRef.current) setName(suggestName(cli || 'worker', taken));
+    if (!nameEdited && document.activeElement !== nameRef.current) setName(suggestionFor(cli));
   };
   useEffect(suggest, [cli, nameEdited, taken]);
 
@@ -188,6 +189,9 @@ export function SpawnDialog({ workers, onClose, onSpawned }: { workers: WorkerIn
                 aria-checked={preset === p}
                 onClick={() => {
                   setPreset(p);
+                  // In the click's own render, not the effect's later one: that one could land after a
+                  // quick focus of the name field had selected the old value ("gemini-1Gm", CI).
+                  if (!nameEdited) setName(suggestionFor(p === CUSTOM ? command.trim() : p));
                   setErrors((e) => ({ ...e, cli: undefined }));
                 }}
                 className={`rounded-md border px-2.5 py-1 font-mono text-xs transition ${
